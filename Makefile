@@ -1,0 +1,64 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11, git and apt:
+#   make run    install, migrate, load the demo, serve on http://127.0.0.1:5000
+#   make test   install test needs (Python deps, Debian postgresql + chromium), run everything
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint i18n i18n-check system-deps lock bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+translations/.compiled: $(VENV)/.run-deps $(wildcard translations/*/LC_MESSAGES/messages.po)
+	$(BIN)/pybabel compile -d translations >/dev/null
+	touch $@
+
+run: $(VENV)/.run-deps translations/.compiled
+	$(FLASK) pb migrate
+	$(FLASK) pb demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+system-deps:
+	.ci/system-deps
+
+test: $(VENV)/.test-deps translations/.compiled system-deps lint i18n-check
+	$(BIN)/pytest
+	.ci/with-postgres $(BIN)/pytest --db=postgresql
+
+test-sqlite: $(VENV)/.test-deps translations/.compiled
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+
+# Extract strings, merge them into every catalog, compile. Translate, then run i18n-check.
+i18n: $(VENV)/.run-deps
+	$(BIN)/pybabel extract --ignore-dirs '.* __pycache__' -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project=pb --copyright-holder="PB contributors" -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile -d translations >/dev/null
+
+i18n-check: $(VENV)/.test-deps
+	$(BIN)/python -m pb.i18n.check
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	{ echo "# Exact versions tested in CI; regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) translations/.compiled

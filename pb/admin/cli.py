@@ -1,0 +1,115 @@
+"""`flask --app app pb ...`: set up, load the demo, manage users, verify the audit chain."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import inspect
+
+from pb.db import db
+from pb.enums import Role
+from pb.errors import DomainError
+
+pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
+
+
+@pb_cli.command("migrate")
+def migrate_command():
+    """Create or upgrade the database schema."""
+    from pb.migrate import upgrade
+
+    upgrade()
+    click.echo("Database schema is up to date.")
+
+
+def _create_user(email, name, password, role):
+    from pb.accounts.services import create_user
+
+    try:
+        user = create_user(actor=None, email=email, name=name, password=password, role=Role(role))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
+@pb_cli.command("init")
+@click.option("--email", help="Email of the first staff account.")
+@click.option("--name", default="Staff", show_default=True)
+@click.option("--password", help="Password (prompted for if omitted).")
+def init_command(email, name, password):
+    """Create the schema and the first staff account."""
+    from pb.accounts.models import User
+    from pb.migrate import upgrade
+
+    upgrade()
+    if db.session.query(User).filter_by(role=Role.staff).count():
+        click.echo("Schema ready; a staff account already exists.")
+        return
+    email = email or click.prompt("Staff email")
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _create_user(email, name, password, Role.staff)
+
+
+@pb_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", help="Password (prompted for if omitted).")
+def create_user_command(email, name, role, password):
+    """Add an account with a role."""
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _create_user(email, name, password, role)
+
+
+@pb_cli.command("demo")
+def demo_command():
+    """Load the demo cycle (does nothing if it is already there)."""
+    from pb.admin.demo import DEMO_USERS, load_demo
+    from pb.migrate import upgrade
+
+    if not inspect(db.engine).has_table("alembic_version"):
+        upgrade()
+    created = load_demo()
+    click.echo("Demo cycle loaded." if created else "Demo cycle already present; nothing changed.")
+    click.echo("Demo sign-ins (password for all: from DEMO_PASSWORD, default 'demo-password'):")
+    for email, _name, role in DEMO_USERS:
+        click.echo(f"  {role:<9} {email}")
+
+
+@pb_cli.group("audit")
+def audit_group():
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--file", "path", type=click.File("r", encoding="utf-8"),
+              help="Verify an exported JSON-lines file instead of the database.")
+def audit_verify_command(path):
+    """Recompute the hash chain and report the first broken link."""
+    from pb.audit.services import first_broken_link, verify_database
+
+    if path is not None:
+        try:
+            events = [json.loads(line) for line in path if line.strip()]
+            count, broken = len(events), first_broken_link(events)
+        except (ValueError, KeyError, TypeError) as error:
+            raise click.UsageError(f"not an audit export: {error}") from None
+    else:
+        count, broken = verify_database()
+    if broken is not None:
+        click.echo(f"BROKEN at event {broken} ({count} events checked).")
+        sys.exit(1)
+    click.echo(f"OK: {count} events, chain intact.")
+
+
+try:  # the counting engine ships its own click command (pure Python, no database)
+    from pb.tally.cli import tally_command
+except ImportError:  # pragma: no cover - only while pb.tally is being built
+    tally_command = None
+if tally_command is not None:
+    pb_cli.add_command(tally_command, "tally")

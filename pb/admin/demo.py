@@ -1,0 +1,217 @@
+"""A realistic demo cycle, built through the same services staff and voters use."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from pb.accounts.services import create_user
+from pb.cycles.models import Cycle
+from pb.cycles.services import advance_phase, create_cycle
+from pb.db import db
+from pb.deliberation.services import post_comment
+from pb.enums import Channel, IdeaStatus, Phase, Role
+from pb.i18n.content import set_translation
+from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
+from pb.voting.services import cast_ballot, check_access_code, issue_access_codes, register_voter
+
+SLUG = "eastside-2027"
+DEMO_USERS = [
+    ("staff@example.org", "Dana Reyes", Role.staff),
+    ("staff2@example.org", "Sam Okafor", Role.staff),
+    ("liaison@example.org", "Hoa Nguyen", Role.liaison),
+    ("observer@example.org", "Community Observer", Role.observer),
+    ("resident@example.org", "Maria Lopez", Role.resident),
+]
+AREAS = [("riverside", "Riverside"), ("hillcrest", "Hillcrest"), ("old-mill", "Old Mill")]
+
+# (locale, category, area, title, body); the first 12 become ballot projects.
+IDEAS = [
+    ("en", "transport", "riverside", "Free rides to dialysis and chemo",
+     "A volunteer-driver van for residents who miss treatment because they cannot get there."),
+    ("es", "food", "hillcrest", "Mercado de frutas y verduras en la clínica",
+     "Un mercado semanal con productos frescos a precio reducido en la clínica de Hillcrest."),
+    ("en", "mental_health", "old-mill", "Walk-in counselling evenings",
+     "Two evenings a week with a counsellor at the library, no appointment or insurance needed."),
+    ("ar", "health_access", "riverside", "مترجمون طبيون في العيادة",
+     "مترجمون مدربون يرافقون المرضى في المواعيد الطبية بلغتهم."),
+    ("en", "housing", "hillcrest", "Emergency home repairs for seniors",
+     "Small grants to fix heating, ramps and leaks so older residents can stay in their homes safely."),
+    ("es", "safety", "old-mill", "Iluminación en el camino al parque",
+     "Luces solares en el sendero entre el parque y la parada de autobús."),
+    ("en", "food", "riverside", "Community kitchen cooking classes",
+     "Low-cost classes on cooking healthy meals for diabetes, in several languages."),
+    ("en", "mental_health", "hillcrest", "Youth peer support program",
+     "Train high-school students as peer supporters, with a paid coordinator."),
+    ("es", "health_access", "old-mill", "Promotoras de salud en el barrio",
+     "Promotoras que visitan a familias para ayudar con citas, seguros y medicamentos."),
+    ("en", "transport", "old-mill", "Bus shelter benches near the clinic",
+     "Shaded benches at the two bus stops closest to the Old Mill clinic."),
+    ("ar", "food", "hillcrest", "ثلاجة مجتمعية",
+     "ثلاجة عامة يمكن للجيران أن يتركوا فيها الطعام ويأخذوا منه بحرية."),
+    ("en", "housing", "riverside", "Air filters for asthma households",
+     "HEPA air purifiers for families with a child who has asthma."),
+    ("en", "safety", "riverside", "Crosswalk at Fifth and Main",
+     "A marked crosswalk with a flashing light where children cross to school."),
+    ("es", "mental_health", "riverside", "Grupo de apoyo para cuidadores",
+     "Un grupo semanal para personas que cuidan a un familiar enfermo."),
+    ("en", "other", "hillcrest", "Free Wi-Fi at the senior centre",
+     "So seniors can join telehealth visits from the centre."),
+    ("en", "transport", "hillcrest", "Bike repair pop-ups",
+     "Monthly free bike repair events at the clinic parking lot."),
+    ("ar", "mental_health", "old-mill", "دعم نفسي للاجئين الجدد",
+     "جلسات دعم نفسي باللغة العربية للعائلات التي وصلت حديثاً."),
+    ("en", "food", "old-mill", "Food pharmacy prescriptions",
+     "Doctors prescribe weekly produce boxes to patients with high blood pressure."),
+    ("es", "housing", "old-mill", "Asesoría para inquilinos",
+     "Ayuda legal gratuita para inquilinos que enfrentan desalojo."),
+    ("en", "safety", "hillcrest", "Fix the broken playground fence",
+     "The fence by the creek is broken and small children can get through."),
+    ("en", "other", "riverside", "Stadium for the city",
+     "Build a new sports stadium for the whole city."),
+    ("en", "transport", "riverside", "Rides to dialysis for Riverside",
+     "Riverside residents need transport to dialysis three times a week."),
+    ("es", "food", "riverside", "Huertos comunitarios",
+     "Huertos en terrenos vacíos con clases para familias."),
+    ("en", "health_access", "hillcrest", "Mobile dental van visits",
+     "A dental van at the school twice a month for children without a dentist."),
+    ("ar", "health_access", "riverside", "ساعات مسائية للعيادة",
+     "فتح العيادة مساءً مرتين في الأسبوع للعمال."),
+]
+# Idea index → (cost in dollars, English title if the idea was not in English).
+PROJECT_COSTS = [48_000, 35_000, 42_000, 30_000, 60_000, 18_000, 15_000, 38_000, 45_000, 12_000,
+                 8_000, 25_000]
+TRANSLATIONS = {  # (idea index, locale) → title
+    (0, "es"): "Transporte gratuito a diálisis y quimioterapia",
+    (0, "ar"): "نقل مجاني إلى غسيل الكلى والعلاج الكيميائي",
+    (1, "en"): "Fruit and vegetable market at the clinic",
+    (2, "es"): "Consejería sin cita por las tardes",
+    (3, "en"): "Medical interpreters at the clinic",
+    (3, "es"): "Intérpretes médicos en la clínica",
+    (4, "es"): "Reparaciones urgentes del hogar para personas mayores",
+    (5, "en"): "Lighting on the path to the park",
+    (8, "en"): "Neighbourhood health promoters",
+    (10, "en"): "Community fridge",
+    (11, "es"): "Purificadores de aire para hogares con asma",
+}
+COMMENTS = [
+    (0, "en", "My mother missed two dialysis sessions last winter. This would help so much."),
+    (0, "es", "Mi vecino necesita esto tres veces por semana."),
+    (1, "es", "¡Sí! Las verduras en la tienda de la esquina son muy caras."),
+    (2, "en", "Evenings matter: most of us work during the day."),
+    (3, "ar", "والدي لا يتكلم الإنجليزية، وهذا سيساعده كثيراً."),
+    (4, "en", "Could this include smoke alarms too?"),
+    (6, "en", "I would teach a class on low-salt cooking."),
+    (8, "es", "Las promotoras conocen a la comunidad y hablan nuestro idioma."),
+    (10, "ar", "فكرة رائعة لتقليل هدر الطعام."),
+    (11, "en", "Our son's asthma is worse in summer; a filter would help."),
+    (12, "en", "Cars go too fast there."),
+    (14, "en", "The centre already has computers; it just needs a connection."),
+]
+BALLOTS = 300
+
+
+def load_demo() -> bool:
+    """Load the demo once; return False (and change nothing) if it is already there."""
+    if db.session.scalar(select(Cycle.id).filter_by(slug=SLUG)):
+        return False
+    password = current_app.config["DEMO_PASSWORD"]
+    users = {role: create_user(actor=None, email=email, name=name, password=password, role=role)
+             for email, name, role in DEMO_USERS}
+    staff, liaison = users[Role.staff], users[Role.liaison]
+    cycle = _create_demo_cycle(staff)
+    advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
+    ideas = _submit_ideas(cycle, staff, liaison, users[Role.resident])
+    advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
+    projects = _develop_projects(cycle, staff, ideas)
+    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    _cast_demo_ballots(cycle, staff, [p.id for p in projects])
+    db.session.commit()
+    return True
+
+
+def _create_demo_cycle(staff) -> Cycle:
+    start = datetime(2027, 1, 11, 14, tzinfo=UTC)
+    schedule = {phase: start + timedelta(weeks=6 * i) for i, phase in enumerate(list(Phase)[1:])}
+    cycle = create_cycle(
+        actor=staff, slug=SLUG, locale="en", budget_cents=400_000_00, currency="USD",
+        title="Eastside Community Health Fund 2027",
+        description=("Mercy Eastside Health sets aside $400,000 of its community benefit funds "
+                     "for projects chosen by residents of Riverside, Hillcrest and Old Mill."),
+        languages=list(current_app.config["LANGUAGES"]), areas=AREAS, schedule=schedule,
+        rule="greedy", tie_break="lexicographic", max_ranks=5, min_age=14,
+    )
+    set_translation(obj=cycle, field="title", locale="es", text="Fondo Comunitario de Salud de Eastside 2027", translator=staff)
+    set_translation(obj=cycle, field="title", locale="ar", text="صندوق الصحة المجتمعية في إيستسايد 2027", translator=staff)
+    set_translation(obj=cycle, field="description", locale="es", translator=staff,
+                    text=("Mercy Eastside Health reserva 400.000 dólares de sus fondos de beneficio "
+                          "comunitario para proyectos elegidos por los residentes de Riverside, Hillcrest y Old Mill."))
+    return cycle
+
+
+def _submit_ideas(cycle, staff, liaison, resident) -> list:
+    areas = {a.slug: a for a in cycle.areas}
+    ideas = []
+    for i, (locale, category, area, title, body) in enumerate(IDEAS):
+        by_liaison = i % 4 == 3  # some ideas came in on paper through a liaison
+        ideas.append(submit_idea(
+            actor=liaison if by_liaison else resident, author=None if by_liaison else resident,
+            cycle=cycle, title=title, body=body, category=category, locale=locale,
+            area=areas[area], channel=Channel.paper if by_liaison else Channel.online))
+    for (index, locale, body) in COMMENTS:
+        post_comment(actor=resident, target=ideas[index], body=body, locale=locale)
+    return ideas
+
+
+def _develop_projects(cycle, staff, ideas) -> list:
+    review_idea(actor=staff, idea=ideas[20], status=IdeaStatus.not_eligible,
+                reason="The fund pays for health-related projects in the three neighbourhoods, not city-wide buildings.")
+    review_idea(actor=staff, idea=ideas[21], status=IdeaStatus.merged, merged_into=ideas[0],
+                reason="Same need as the dialysis rides idea; merged so both groups are heard together.")
+    review_idea(actor=staff, idea=ideas[19], status=IdeaStatus.not_feasible,
+                reason="The city's parks department is replacing this fence in March at no cost to the fund.")
+    for idea in ideas[12:19] + ideas[22:]:
+        review_idea(actor=staff, idea=idea, status=IdeaStatus.under_review)
+    projects = []
+    for i, dollars in enumerate(PROJECT_COSTS):
+        idea = review_idea(actor=staff, idea=ideas[i], status=IdeaStatus.advanced)
+        project = create_project(
+            actor=staff, cycle=cycle, ideas=[idea], title=idea.title, summary=idea.body,
+            locale=idea.locale, cost_cents=dollars * 100, category=idea.category, area=idea.area,
+            cost_breakdown=[{"item": "Staff and delivery", "cents": dollars * 70},
+                            {"item": "Equipment and supplies", "cents": dollars * 30}])
+        for (index, locale), text in TRANSLATIONS.items():
+            if index == i:
+                set_translation(obj=idea, field="title", locale=locale, text=text, translator=staff)
+                set_translation(obj=project, field="title", locale=locale, text=text, translator=staff)
+        projects.append(mark_ready(actor=staff, project=project))
+    return projects
+
+
+def _cast_demo_ballots(cycle, staff, project_ids: list[int]) -> None:
+    """Synthetic voters with skewed preferences, through the real roll and casting services."""
+    rng = random.Random(2027)  # fixed seed: the demo is the same on every machine
+    weights = [1.0 / (1 + 0.35 * i) for i in range(len(project_ids))]
+    codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
+    locales = cycle.locales
+    for n in range(BALLOTS):
+        length = rng.choice([1, 2, 3, 3, 4, 5, 5, 5])
+        ranking = []
+        while len(ranking) < length:
+            pick = rng.choices(project_ids, weights)[0]
+            if pick not in ranking:
+                ranking.append(pick)
+        if n < 40:
+            credential, channel = check_access_code(cycle, codes[n]), Channel.online
+        else:
+            area = cycle.areas[n % len(cycle.areas)]
+            channel = Channel.kiosk if n % 3 == 0 else Channel.online
+            voter = register_voter(cycle=cycle, name=f"Demo Voter {n}", area=area, channel=channel,
+                                   birth_date=date(1950 + n % 50, 1 + n % 12, 1 + n % 28),
+                                   today=date(2027, 4, 1))
+            credential = f"roll:{voter.id}"
+        cast_ballot(cycle=cycle, credential=credential, ranking=ranking, channel=channel,
+                    locale=locales[n % len(locales)])

@@ -1,0 +1,23 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+class AdvancePhaseForm(FlaskForm):
+    current = HiddenField(validators=[DataRequired()])
+
+
+class IssueCodesForm(FlaskForm):
+    count = IntegerField(_l("Number of codes"), validators=[InputRequired(), NumberRange(min=1, max=10_000)])
+    batch = StringField(_l("Batch name (for example the site or event)"),
+                        validators=[DataRequired(), Length(max=64)])
+
+
+class VoidBatchForm(FlaskForm):
+    batch = StringField(_l("Batch name"), validators=[DataRequired(), Length(max=64)])
+
+
+class CredentialsForm(FlaskForm):
+    access_codes = BooleanField(_l("Printed access codes"))
+    registration = BooleanField(_l("Online registration with email"))

@@ -1,0 +1,118 @@
+"""Staff pages for running cycles."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from pb.accounts.access import roles
+from pb.admin.codes import qr_data_uri
+from pb.admin.forms import AdvancePhaseForm, CredentialsForm, IssueCodesForm, VoidBatchForm
+from pb.cycles.models import Cycle
+from pb.cycles.queries import get_cycle_or_404
+from pb.cycles.services import advance_phase
+from pb.db import db
+from pb.enums import Phase, Role
+from pb.errors import DomainError
+from pb.i18n.phases import phase_name
+from pb.results.services import vacuum
+from pb.voting.queries import code_batches
+from pb.voting.services import issue_access_codes, set_credentials, void_batch
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@roles(Role.staff, Role.liaison, Role.observer)
+def dashboard():
+    cycles = db.session.scalars(select(Cycle).order_by(Cycle.created_at.desc())).all()
+    return render_template("admin/dashboard.html", cycles=cycles, form=AdvancePhaseForm())
+
+
+@bp.post("/cycles/<slug>/advance")
+@roles(Role.staff)
+def advance(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = AdvancePhaseForm()
+    if form.validate_on_submit() and form.current.data in Phase.__members__:
+        try:
+            advance_phase(actor=current_user, cycle=cycle, current=Phase(form.current.data))
+            sealed = cycle.phase == Phase.tallying
+            db.session.commit()
+            if sealed:  # drop the old row images of the ballots the seal rewrote
+                vacuum()
+            flash(_("The cycle is now in the phase “%(phase)s”.", phase=phase_name(cycle.phase)), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    else:
+        flash(_("This form has expired. Please try again."), "error")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.get("/cycles/<slug>/codes")
+@roles(Role.staff)
+def codes(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    return _codes_page(cycle)
+
+
+def _codes_page(cycle, issue_form=None, status=200):
+    closed = cycle.phase not in (Phase.draft, Phase.ideas, Phase.development, Phase.voting)
+    credentials = CredentialsForm(access_codes=cycle.allow_access_codes, registration=cycle.allow_registration)
+    return render_template("admin/codes.html", cycle=cycle, issue_form=issue_form or IssueCodesForm(),
+                           void_form=VoidBatchForm(), credentials_form=credentials,
+                           batches=code_batches(cycle, with_status=closed)), status
+
+
+@bp.post("/cycles/<slug>/codes")
+@roles(Role.staff)
+def issue_codes(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = IssueCodesForm()
+    if not form.validate_on_submit():
+        return _codes_page(cycle, issue_form=form, status=400)
+    try:
+        issued = issue_access_codes(actor=current_user, cycle=cycle, count=form.count.data,
+                                    batch=form.batch.data.strip())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.count.errors.append(str(error))
+        return _codes_page(cycle, issue_form=form, status=400)
+    sheet = [(code, qr_data_uri(cycle.slug, code)) for code in issued]
+    return render_template("admin/code_sheet.html", cycle=cycle, batch=form.batch.data, sheet=sheet)
+
+
+@bp.post("/cycles/<slug>/codes/void")
+@roles(Role.staff)
+def void_codes(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = VoidBatchForm()
+    if form.validate_on_submit():
+        try:
+            n = void_batch(actor=current_user, cycle=cycle, batch=form.batch.data.strip())
+            db.session.commit()
+            flash(ngettext("%(num)d unused code voided.", "%(num)d unused codes voided.", n), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("admin.codes", slug=slug))
+
+
+@bp.post("/cycles/<slug>/credentials")
+@roles(Role.staff)
+def credentials(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = CredentialsForm()
+    if form.validate_on_submit():
+        try:
+            set_credentials(actor=current_user, cycle=cycle, access_codes=form.access_codes.data,
+                            registration=form.registration.data)
+            db.session.commit()
+            flash(_("Voting credentials saved."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("admin.codes", slug=slug))

@@ -1,0 +1,82 @@
+"""Layered configuration: safe defaults, then `instance/config.py`, then `PB_*` variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check_config
+
+
+class Defaults:
+    """Safe defaults for a developer machine; production overrides them."""
+
+    ENV = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    # Keyed hash for voter dedup keys; separate from SECRET_KEY so it can outlive key rotation.
+    VOTER_KEY_SECRET = DEV_SECRET_KEY
+    DATABASE_URL: str | None = None  # None → instance/pb.sqlite3
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session; a kiosk form may stay open a long time
+    LANGUAGES = ["en", "es", "zh_Hans", "vi", "ko", "fil", "so", "ar"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    # Outgoing email (voter verification). With no MAIL_SERVER, emails are written to the log,
+    # which is what `make run` on a laptop wants.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "Community Budget <noreply@localhost>"
+    VERIFY_LINK_HOURS = 72
+    DEMO_PASSWORD = "demo-password"  # noqa: S105 - only used by `flask pb demo`
+
+
+def _coerce(value: str) -> Any:
+    """Environment values are strings; accept JSON for numbers, booleans and lists."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load_config(app, test_config: dict | None = None) -> None:
+    """Fill app.config from defaults, the instance file and the environment, in that order."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key, value in os.environ.items():
+            if key.startswith("PB_"):
+                app.config[key.removeprefix("PB_")] = _coerce(value)
+    else:
+        app.config.update(test_config)
+
+    url = app.config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "pb.sqlite3")
+    if url.startswith("postgresql://"):  # default to psycopg 3, which is what we install
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    check_config(app.config)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def check_config(config) -> None:
+    if config["ENV"] == "production":
+        for key in ("SECRET_KEY", "VOTER_KEY_SECRET"):
+            if not config.get(key) or config[key] == DEV_SECRET_KEY or len(config[key]) < 32:
+                raise ConfigError(
+                    f"{key} must be set to a random value of at least 32 characters "
+                    "(PB_{key} or instance/config.py) when ENV is production"
+                )
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True

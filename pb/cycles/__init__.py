@@ -1,0 +1,1 @@
+"""Cycles: a PB round with its budget, areas, languages, rules, phases and dates."""

@@ -1,0 +1,1 @@
+"""Deliberation: comments on ideas and projects, in the writer's language."""

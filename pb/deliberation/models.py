@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pb.db import UTCDateTime, db, utcnow
+
+
+class Comment(db.Model):
+    """A comment on an idea or a project, kept in the language it was written in."""
+
+    __table_args__ = (
+        CheckConstraint("(idea_id IS NULL) <> (project_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # liaison
+    locale: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id}>"

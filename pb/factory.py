@@ -1,0 +1,80 @@
+"""create_app: config → extensions → i18n → blueprints → errors → cli, in one readable place."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request
+
+from pb import __version__
+from pb.config import load_config
+from pb.db import write_intent
+from pb.extensions import babel, csrf, db, login_manager
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        "pb",
+        root_path=ROOT,
+        instance_path=os.path.join(ROOT, "instance"),
+        template_folder="templates",
+        static_folder="static",
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    import pb.models  # noqa: F401  (every table known before anything queries)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _init_i18n(app)
+
+    from pb.urls import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before any blueprint adds its rules
+
+    from pb.accounts.views import bp as accounts_bp
+    from pb.admin.views import bp as admin_bp
+    from pb.audit.views import bp as audit_bp
+    from pb.cycles.views import bp as cycles_bp
+    from pb.proposals.views import bp as proposals_bp
+    from pb.voting.views import bp as voting_bp
+
+    for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, audit_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from pb.web import register_error_handlers, register_request_hooks
+
+    register_request_hooks(app)
+    register_error_handlers(app)
+
+    from pb.admin.cli import pb_cli
+
+    app.cli.add_command(pb_cli)
+    app.jinja_env.globals["pb_version"] = __version__
+    return app
+
+
+def _init_i18n(app: Flask) -> None:
+    from pb.i18n.filters import register_filters
+    from pb.i18n.locales import direction, enabled_languages, select_locale
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(ROOT, "translations"))
+
+    register_filters(app)
+
+    @app.before_request
+    def _mark_reads():
+        # GET/HEAD never write: let SQLite run them concurrently (see pb.db.write_intent).
+        g.write_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.context_processor
+    def _languages():
+        from flask_babel import get_locale
+
+        code = str(get_locale())
+        return {"languages": enabled_languages(), "locale": code, "text_direction": direction(code)}

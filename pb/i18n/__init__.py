@@ -1,0 +1,1 @@
+"""Languages: locale choice, shipped locales and per-language content translations."""

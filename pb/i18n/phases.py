@@ -1,0 +1,48 @@
+"""Translated names and explanations of phases, statuses and categories for templates."""
+
+from flask_babel import lazy_gettext as _l
+
+from pb.enums import IdeaStatus, Phase
+
+PHASE_NAMES = {
+    Phase.draft: _l("Draft"),
+    Phase.ideas: _l("Idea collection"),
+    Phase.development: _l("Proposal development"),
+    Phase.voting: _l("Voting"),
+    Phase.tallying: _l("Counting"),
+    Phase.results: _l("Results published"),
+    Phase.implementation: _l("Implementation"),
+}
+
+PHASE_NOW = {
+    Phase.draft: _l("This cycle is being prepared."),
+    Phase.ideas: _l("Share your ideas for how this money should be spent."),
+    Phase.development: _l("Staff and volunteers are turning ideas into costed projects."),
+    Phase.voting: _l("Rank the projects you want funded."),
+    Phase.tallying: _l("Voting has closed. The votes are being counted."),
+    Phase.results: _l("The results are published. See what was funded."),
+    Phase.implementation: _l("Funded projects are being built. Follow their progress."),
+}
+
+IDEA_STATUS_NAMES = {
+    IdeaStatus.submitted: _l("Submitted"),
+    IdeaStatus.under_review: _l("Under review"),
+    IdeaStatus.advanced: _l("Advanced to project development"),
+    IdeaStatus.merged: _l("Merged with another idea"),
+    IdeaStatus.not_eligible: _l("Not eligible"),
+    IdeaStatus.not_feasible: _l("Not feasible"),
+}
+
+CATEGORY_NAMES = {
+    "housing": _l("Housing"),
+    "food": _l("Food"),
+    "transport": _l("Transport"),
+    "mental_health": _l("Mental health"),
+    "safety": _l("Safety"),
+    "health_access": _l("Access to care"),
+    "other": _l("Other"),
+}
+
+
+def phase_name(phase: Phase) -> str:
+    return str(PHASE_NAMES[phase])

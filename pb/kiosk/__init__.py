@@ -1,0 +1,1 @@
+"""Kiosk and paper: sites, liaison-run kiosk sessions and paper ballot batches."""

@@ -1,0 +1,34 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class OpenKioskForm(FlaskForm):
+    site = SelectField(_l("Site"), validators=[DataRequired()])
+
+
+class CheckInForm(FlaskForm):
+    name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120)])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
+    attest = BooleanField(_l("The resident confirms they are eligible and have not voted in this cycle."),
+                          validators=[DataRequired()])
+
+
+class ExitKioskForm(FlaskForm):
+    password = PasswordField(_l("Liaison password"), validators=[DataRequired(), Length(max=200)])
+
+
+class OpenBatchForm(FlaskForm):
+    site = SelectField(_l("Site"), validators=[DataRequired()])
+    received_on = DateField(_l("Date the ballots were collected"), validators=[InputRequired()])
+    received_count = IntegerField(_l("Number of paper ballots received"),
+                                  validators=[InputRequired(), NumberRange(min=1, max=5000)])
+
+
+class SheetForm(FlaskForm):
+    sheet_no = IntegerField(_l("Sheet number"), validators=[InputRequired(), NumberRange(min=1, max=5000)])
+    invalid_reason = StringField(_l("If the sheet is invalid, why (for example: two projects marked 1)"),
+                                 validators=[Optional(), Length(max=200)])
+    resolve = BooleanField(_l("This corrects a mismatch (I read the paper again)"))

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.db import UTCDateTime, db, utcnow
+
+
+class Site(db.Model):
+    """A place where liaisons run kiosks and collect paper ballots (clinic, library...)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+
+    def __repr__(self) -> str:
+        return f"<Site {self.name}>"
+
+
+class KioskSession(db.Model):
+    """A liaison's kiosk shift on one device at one site."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    liaison_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    device_hash: Mapped[str] = mapped_column(String(64))
+    check_ins: Mapped[int] = mapped_column(default=0)
+    ballots_cast: Mapped[int] = mapped_column(default=0)  # a tally, never a link to ballots
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<KioskSession {self.id}>"
+
+
+class PaperBatch(db.Model):
+    """A bundle of paper ballots from one site and day, reconciled before it closes."""
+
+    __table_args__ = (CheckConstraint("received_count >= 0", name="received_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    received_on: Mapped[date] = mapped_column(Date)
+    received_count: Mapped[int]
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entries: Mapped[list[PaperEntry]] = relationship(order_by="PaperEntry.sheet_no")
+
+    def __repr__(self) -> str:
+        return f"<PaperBatch {self.id}>"
+
+
+class PaperEntry(db.Model):
+    """One paper sheet as typed in (and optionally typed again by a second liaison)."""
+
+    __table_args__ = (UniqueConstraint("batch_id", "sheet_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id"))
+    sheet_no: Mapped[int]
+    ranking: Mapped[list] = mapped_column(JSON, default=list)
+    invalid_reason: Mapped[str] = mapped_column(String(200), default="")
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    check_ranking: Mapped[list | None] = mapped_column(JSON)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -1,0 +1,95 @@
+"""Kiosk sessions run by liaisons: open, check residents in, count casts, close."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from pb.audit.services import record
+from pb.cycles.models import Area, Cycle
+from pb.db import db, utcnow
+from pb.enums import Channel, Phase
+from pb.errors import DomainError, WrongPhase
+from pb.kiosk.models import KioskSession, Site
+from pb.voting.models import VoteMark, VoterRollEntry
+from pb.voting.services import AlreadyVoted, cast_ballot, dedup_key, register_voter
+
+
+def device_hash(device_token: str) -> str:
+    return hashlib.sha256(device_token.encode()).hexdigest()
+
+
+def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> KioskSession:
+    """Start a liaison's kiosk shift at a site, on this device."""
+    if cycle.phase != Phase.voting:
+        raise WrongPhase(_l("Voting is not open in this cycle."))
+    if site.cycle_id != cycle.id:
+        raise DomainError(_l("Choose a site from the list."))
+    kiosk = KioskSession(cycle_id=cycle.id, site_id=site.id, liaison_id=actor.id,
+                         device_hash=device_hash(device_token))
+    db.session.add(kiosk)
+    record("kiosk.open", actor=actor, obj=kiosk, data={"site": site.id})
+    return kiosk
+
+
+def check_in(*, kiosk: KioskSession, name: str, birth_date: date, area: Area, today: date) -> str:
+    """The credential for an attested resident, from the shared roll (added if new).
+
+    A resident already on the roll who has not voted may vote here; one who has voted in any
+    channel is refused, and the liaison is told where.
+    """
+    cycle = db.session.get(Cycle, kiosk.cycle_id)
+    if cycle.phase != Phase.voting or kiosk.closed_at is not None:
+        raise WrongPhase(_l("This kiosk session is closed."))
+    key = dedup_key(name=name, birth_date=birth_date, area_slug=area.slug)
+    entry = db.session.scalars(select(VoterRollEntry).filter_by(cycle_id=cycle.id, dedup_key=key)).first()
+    if entry is None:
+        entry = register_voter(cycle=cycle, name=name, birth_date=birth_date, area=area,
+                               channel=Channel.kiosk, today=today)
+    mark = db.session.get(VoteMark, (cycle.id, f"roll:{entry.id}"))
+    if mark is not None:
+        raise AlreadyVoted(_l("This person has already voted in this cycle (%(channel)s)."),
+                           channel=CHANNEL_NAMES[mark.channel])
+    kiosk.check_ins += 1
+    return f"roll:{entry.id}"
+
+
+def cast_at_kiosk(*, kiosk: KioskSession, credential: str, ranking: list[int], locale: str) -> str:
+    """Cast a kiosk ballot: it records the channel and site, not the liaison and not the time."""
+    cycle = db.session.get(Cycle, kiosk.cycle_id)
+    tracker = cast_ballot(cycle=cycle, credential=credential, ranking=ranking,
+                          channel=Channel.kiosk, locale=locale, site_id=kiosk.site_id)
+    kiosk.ballots_cast += 1
+    return tracker
+
+
+def close_session(*, actor, kiosk: KioskSession) -> KioskSession:
+    """End the shift; check-ins versus ballots go into the audit log."""
+    if kiosk.closed_at is None:
+        kiosk.closed_at = utcnow()
+        record("kiosk.close", actor=actor, obj=kiosk,
+               data={"check_ins": kiosk.check_ins, "ballots": kiosk.ballots_cast})
+    return kiosk
+
+
+CHANNEL_NAMES = {
+    Channel.online: _l("online"),
+    Channel.kiosk: _l("at a kiosk"),
+    Channel.paper: _l("on paper"),
+}
+
+
+def add_site(*, actor, cycle: Cycle, name: str, area: Area | None = None) -> Site:
+    """A clinic, library or event where liaisons run kiosks and collect paper ballots."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise DomainError(_l("Give the site a name of up to 120 characters."))
+    if db.session.scalar(select(Site.id).filter_by(cycle_id=cycle.id, name=name)):
+        raise DomainError(_l("This cycle already has a site with this name."))
+    site = Site(cycle_id=cycle.id, name=name, area_id=getattr(area, "id", None))
+    db.session.add(site)
+    record("site.add", actor=actor, obj=site, data={"name": name})
+    return site

@@ -1,0 +1,35 @@
+"""Send plain-text email through the SMTP server named in the configuration."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from pb.errors import DomainError
+
+
+class MailNotSent(DomainError):
+    """The SMTP server refused or could not be reached."""
+
+
+def send_mail(*, to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
+    message.set_content(body)
+    if not config["MAIL_SERVER"]:
+        current_app.logger.warning("MAIL_SERVER is not set; this email was not sent:\n%s", message)
+        return
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("could not send email: %s", error)
+        raise MailNotSent(_l("We could not send the email just now. Please try again in a few minutes.")) from None

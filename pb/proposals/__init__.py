@@ -1,0 +1,1 @@
+"""Proposals: residents' ideas, their public review, and costed ballot projects."""

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.cycles.models import Area, Cycle
+from pb.db import UTCDateTime, db, utcnow
+from pb.enums import Channel, IdeaStatus, ProjectStatus
+
+
+class Idea(db.Model):
+    """A resident's idea, in the language it was written in, with its public answer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    location_text: Mapped[str] = mapped_column(String(200), default="")
+    locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[IdeaStatus] = mapped_column(
+        Enum(IdeaStatus, native_enum=False, length=16), default=IdeaStatus.submitted
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=8))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # liaison
+    contact: Mapped[str] = mapped_column(String(200), default="")  # never shown publicly
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()
+    area: Mapped[Area | None] = relationship()
+    project: Mapped[Project | None] = relationship(back_populates="ideas")
+    merged_into: Mapped[Idea | None] = relationship(remote_side=[id], back_populates="merged")
+    merged: Mapped[list[Idea]] = relationship(back_populates="merged_into")
+
+    def __repr__(self) -> str:
+        return f"<Idea {self.id} {self.status}>"
+
+
+class Project(db.Model):
+    """A costed project on the ballot, developed by staff from one or more ideas."""
+
+    __table_args__ = (CheckConstraint("cost_cents > 0", name="cost_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(16))
+    cost_cents: Mapped[int]
+    # [{"item": "Van lease, 12 months", "cents": 3600000}, ...]
+    cost_breakdown: Mapped[list] = mapped_column(JSON, default=list)
+    feasibility_notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(
+        Enum(ProjectStatus, native_enum=False, length=8), default=ProjectStatus.draft
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()
+    area: Mapped[Area | None] = relationship()
+    ideas: Mapped[list[Idea]] = relationship(back_populates="project")
+    progress: Mapped[list[ProgressUpdate]] = relationship(
+        back_populates="project", order_by="ProgressUpdate.created_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} {self.cost_cents}>"
+
+
+# Progress updates live with results (implementation tracking) but are declared here to
+# keep the relationship in one module; the results domain owns the services.
+from pb.results.models import ProgressUpdate  # noqa: E402

@@ -1,0 +1,1 @@
+"""Results: tally snapshots, publication and implementation progress."""

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.db import UTCDateTime, db, utcnow
+from pb.enums import ProgressStatus, TallyStatus
+
+
+class TallySnapshot(db.Model):
+    """A stored count: pages render it, they never recompute a result."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    tie_break: Mapped[str] = mapped_column(String(32))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    result_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[TallyStatus] = mapped_column(
+        Enum(TallyStatus, native_enum=False, length=16), default=TallyStatus.provisional
+    )
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<TallySnapshot {self.id} {self.status}>"
+
+
+class BoxSeal(db.Model):
+    """The sealed ballot box of a cycle: how many ballots, and digests anyone can recompute."""
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), primary_key=True)
+    ballot_count: Mapped[int]
+    ballots_sha256: Mapped[str] = mapped_column(String(64))
+    trackers_sha256: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BoxSeal {self.cycle_id} {self.ballot_count}>"
+
+
+class ProgressUpdate(db.Model):
+    """A public report on a funded project's implementation."""
+
+    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    status: Mapped[ProgressStatus] = mapped_column(Enum(ProgressStatus, native_enum=False, length=16))
+    percent: Mapped[int] = mapped_column(default=0)
+    body: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project = relationship("Project", back_populates="progress")

@@ -1,0 +1,132 @@
+"""Counting engine: ranked-ballot PB rules and IRV/STV, web-free (standard library + NumPy).
+
+Entry point::
+
+    from pb.tally import Election, Project, count
+
+    result = count(
+        election,                 # Election (PB) or RcvContest (RCTab ballots + rules)
+        rule="greedy",            # "greedy" | "equal-shares" | "ear" | "irv" | "stv"
+        points="fixed",           # "fixed" (K - r + 1) | "length" (L - r + 1) | "borda" (L - r)
+        completion="none",        # equal-shares: "none" | "add1"
+        increment=None,           # add1: budget added per voter per step (default: 1 currency unit)
+        fill=False,               # equal-shares: greedy fill (utility per cost) afterwards
+        seats=1,                  # stv: number of seats (irv is one seat)
+        tie_break=None,           # None/"none" | chain of "lexicographic", "min-cost",
+                                  #   "max-votes", "seeded-lottery" (comma-separated)
+        seed=None,                # the published seed for "seeded-lottery"
+    )
+    result.winners, result.spent, result.budget, result.left, result.totals
+    result.rounds                 # Round(number, events=(Event(key, params), ...), tally)
+    result.ties, result.complete  # a decisive tie no policy breaks stops the count
+    result.to_json()              # JSON export with input and result SHA-256
+
+Every decision is exact (integers and Fractions; floats only to screen, re-checked exactly).
+Rules read no clock, do no I/O and use randomness only through an explicit seed.
+Bad input raises `TallyError` (a ValueError).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pb.tally.compress import Profile, compress
+from pb.tally.errors import TallyError
+from pb.tally.model import Election, Event, Project, Result, Round, Tie
+from pb.tally.rcvmodel import RcvBallot, RcvContest, RcvRules
+from pb.tally.rules import RCV_RULES, RULES
+from pb.tally.rules.base import COMPLETIONS, POINTS, Options
+from pb.tally.ties import TieBreak
+
+__all__ = [
+    "RULES",
+    "Election",
+    "Event",
+    "Profile",
+    "Project",
+    "RcvBallot",
+    "RcvContest",
+    "RcvRules",
+    "Result",
+    "Round",
+    "TallyError",
+    "Tie",
+    "compress",
+    "count",
+]
+
+
+def make_options(
+    *,
+    rule: str,
+    points: str = "fixed",
+    completion: str = "none",
+    increment: int | None = None,
+    fill: bool = False,
+    seats: int = 1,
+    tie_break: str | None = None,
+    seed: int | None = None,
+) -> Options:
+    """Validate keyword options into an Options value."""
+    if rule not in RULES:
+        raise TallyError(f"unknown rule {rule!r}; choose from {', '.join(RULES)}")
+    if points not in POINTS:
+        raise TallyError(f"unknown points variant {points!r}; choose from {', '.join(POINTS)}")
+    if completion not in COMPLETIONS:
+        raise TallyError(f"unknown completion {completion!r}; choose from {', '.join(COMPLETIONS)}")
+    if increment is not None and increment <= 0:
+        raise TallyError("the add1 increment must be positive")
+    if seats < 1:
+        raise TallyError("seats must be at least 1")
+    if rule == "irv" and seats != 1:
+        raise TallyError("irv elects one candidate; use stv for several seats")
+    return Options(points=points, completion=completion, increment=increment,  # type: ignore[arg-type]
+                   fill=fill, seats=seats, tie=TieBreak.parse(tie_break, seed))
+
+
+def count(election: Election | RcvContest, *, rule: str = "greedy", **options: object) -> Result:
+    """Count `election` with `rule`; see the module docstring for the options."""
+    opts = make_options(rule=rule, **options)  # type: ignore[arg-type]
+    if isinstance(election, RcvContest):
+        if rule not in RCV_RULES:
+            raise TallyError(f"an RCTab contest can only be counted with irv or stv, not {rule}")
+        contest = election.merged()
+        outcome = RULES[rule](contest, opts)
+        r = contest.rules
+        label = f"rctab:{r.tiebreak_mode}"
+        if r.tiebreak_mode in ("random", "generatePermutation", "previousRoundCountsThenRandom"):
+            label += f" (seed {r.random_seed})"
+        result = _result(rule, opts, outcome, budget=0, money_decimals=0,
+                         input_sha256=contest.digest())
+        return replace(result, tie_break=label)
+    profile = compress(election)
+    if rule in RCV_RULES:
+        from pb.tally.rules.rcv import contest_from_profile
+
+        outcome = RULES[rule](contest_from_profile(profile, opts), opts)
+    else:
+        outcome = RULES[rule](profile, opts)
+    return _result(rule, opts, outcome, budget=profile.budget,
+                   money_decimals=profile.money_decimals, input_sha256=profile.digest())
+
+
+def _result(rule: str, opts: Options, outcome: object, *, budget: int, money_decimals: int,
+            input_sha256: str) -> Result:
+    from pb.tally.rules.base import Outcome
+
+    assert isinstance(outcome, Outcome)
+    return Result(
+        rule=rule,
+        options=outcome.options if outcome.options is not None else opts.public(rule),
+        winners=outcome.winners,
+        totals=outcome.totals,
+        spent=outcome.spent,
+        budget=outcome.budget if outcome.budget is not None else budget,
+        rounds=outcome.rounds,
+        tie_break=opts.tie.label,
+        ties=outcome.ties,
+        complete=outcome.complete,
+        money_decimals=money_decimals,
+        input_sha256=input_sha256,
+        rcv_summaries=outcome.rcv_summaries,
+    )

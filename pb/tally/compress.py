@@ -1,0 +1,193 @@
+"""Compression: identical ballots are counted once, with a weight, before any rule runs.
+
+Every rule in this package is symmetric in voters with identical ballots (they always hold
+the same budget, weight or position), so working on distinct ballots with weights gives
+exactly the same outcome as working ballot by ballot, only faster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from pb.tally.digest import canonical_json
+from pb.tally.errors import TallyError
+from pb.tally.model import BallotKind, Election, Project
+from pb.tally.ties import TieStats
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """Distinct ballots as tuples of project indices, with their weights.
+
+    Projects are indexed in id order (string order), so sorting index tuples sorts ballots
+    by their ids as well: `rankings` is in canonical order.
+    """
+
+    projects: tuple[Project, ...]
+    budget: int
+    kind: BallotKind
+    max_ranks: int
+    matrix: np.ndarray  # (D, K) int32 project indices per rank, padded with -1
+    weight_array: np.ndarray  # (D,) int64 number of voters with each distinct ballot
+    money_decimals: int = 0
+    index: Mapping[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def rankings(self) -> tuple[tuple[int, ...], ...]:
+        """Distinct ballots as tuples of project indices, in canonical order."""
+        return tuple(tuple(x for x in row if x >= 0) for row in self.matrix.tolist())
+
+    @cached_property
+    def weights(self) -> tuple[int, ...]:
+        """Weights aligned with `rankings`."""
+        return tuple(self.weight_array.tolist())
+
+    @property
+    def num_voters(self) -> int:
+        """Number of voters (sum of weights), empty ballots included."""
+        return int(self.weight_array.sum())
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Project ids in index order."""
+        return tuple(p.id for p in self.projects)
+
+    @property
+    def costs(self) -> tuple[int, ...]:
+        """Project costs in index order."""
+        return tuple(p.cost for p in self.projects)
+
+    @cached_property
+    def votes(self) -> tuple[int, ...]:
+        """Voters who ranked (or approved) each project, in index order."""
+        m = self.matrix
+        mask = m >= 0
+        w = np.broadcast_to(self.weight_array[:, None], m.shape)[mask]
+        counts = np.bincount(m[mask], weights=w.astype(np.float64), minlength=len(self.projects))
+        return tuple(int(round(c)) for c in counts)
+
+    @cached_property
+    def rank_counts(self) -> tuple[tuple[int, ...], ...]:
+        """Per project, the voters who put it at rank 1, 2, ..., K."""
+        m = self.matrix
+        n = len(self.projects)
+        out = np.zeros((n, m.shape[1]), dtype=np.int64)
+        for r in range(m.shape[1]):
+            col = m[:, r]
+            ok = col >= 0
+            sums = np.bincount(col[ok], weights=self.weight_array[ok].astype(np.float64),
+                               minlength=n)
+            out[:, r] = np.rint(sums).astype(np.int64)
+        return tuple(tuple(int(x) for x in row) for row in out)
+
+    def tie_stats(self) -> TieStats:
+        """Costs, votes and rank counts by id, for tie-break policies."""
+        ids = self.ids
+        return TieStats(
+            costs=dict(zip(ids, self.costs, strict=True)),
+            votes=dict(zip(ids, self.votes, strict=True)),
+            rank_counts=dict(zip(ids, self.rank_counts, strict=True)),
+        )
+
+    def header(self) -> dict[str, Any]:
+        """Canonical JSON part of the input: everything except the ballot arrays."""
+        return {
+            "projects": [[p.id, p.cost, p.name] for p in self.projects],
+            "budget": self.budget,
+            "money_decimals": self.money_decimals,
+            "kind": self.kind,
+            "max_ranks": self.max_ranks,
+            "ballots": {"distinct": int(len(self.matrix)), "width": int(self.matrix.shape[1]),
+                        "encoding": "int32le project index per rank (-1 pad), rows sorted; "
+                                    "then int64le voter count per row"},
+        }
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical input: header JSON, newline, ballot matrix, weights.
+
+        Project indices refer to the header's project list (sorted by id), rows are in
+        canonical order, so the digest does not depend on ballot or project order.
+        """
+        h = hashlib.sha256(canonical_json(self.header()))
+        h.update(b"\n")
+        h.update(self.matrix.astype("<i4").tobytes())
+        h.update(self.weight_array.astype("<i8").tobytes())
+        return h.hexdigest()
+
+
+def _count(election: Election) -> Counter[tuple[str, ...]]:
+    if election.counts is None:
+        return Counter(election.ballots)
+    counter: Counter[tuple[str, ...]] = Counter()
+    for ballot, n in zip(election.ballots, election.counts, strict=True):
+        counter[ballot] += n
+    return counter
+
+
+def compress(election: Election) -> Profile:
+    """Count identical ballots once and validate each distinct ballot.
+
+    Raises TallyError for a ballot naming an unknown project, naming a project twice, or
+    (ordinal ballots) using more than `max_ranks` ranks. Vectorised with NumPy: the only
+    per-ballot Python work is hashing the ballots once in a Counter.
+    """
+    projects = tuple(sorted(election.projects, key=lambda p: p.id))
+    index = {p.id: i for i, p in enumerate(projects)}
+    counter = _count(election)
+    keys = [b for b, w in counter.items() if w > 0]
+    weights = np.array([counter[b] for b in keys], dtype=np.int64)
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    longest = int(lengths.max(initial=0))
+    k = election.max_ranks if election.max_ranks is not None else longest
+    if election.kind == "ordinal" and longest > k:
+        bad = next(b for b in keys if len(b) > k)
+        raise TallyError(f"ballot {_show(bad)} ranks {len(bad)} projects, more than K = {k}")
+    flat_ids = list(chain.from_iterable(keys))
+    try:
+        flat = np.fromiter(map(index.__getitem__, flat_ids), dtype=np.int32, count=len(flat_ids))
+    except KeyError as exc:
+        bad = next(b for b in keys if exc.args[0] in b)
+        raise TallyError(f"ballot {_show(bad)} names unknown project {exc.args[0]!r}") from None
+    width = max(k, longest, 1)
+    matrix = np.full((len(keys), width), -1, dtype=np.int32)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(keys) else lengths
+    rows = np.repeat(np.arange(len(keys)), lengths)
+    cols = np.arange(len(flat)) - np.repeat(starts, lengths)
+    matrix[rows, cols] = flat
+    ordered = np.sort(np.where(matrix < 0, np.iinfo(np.int32).max, matrix), axis=1)
+    dup_rows = np.nonzero(((ordered[:, 1:] == ordered[:, :-1])
+                           & (ordered[:, 1:] != np.iinfo(np.int32).max)).any(axis=1))[0]
+    if len(dup_rows):
+        ballot = keys[int(dup_rows[0])]
+        dup = next(x for x in ballot if ballot.count(x) > 1)
+        raise TallyError(f"ballot {_show(ballot)} names project {dup!r} more than once")
+    if election.kind == "approval":
+        # order carries no meaning in an approval ballot: sort, then merge equal sets
+        matrix = np.where(ordered == np.iinfo(np.int32).max, -1, ordered).astype(np.int32)
+        matrix, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        weights = np.bincount(inverse.ravel(), weights=weights.astype(np.float64),
+                              minlength=len(matrix)).round().astype(np.int64)
+    # canonical order: lexicographic on rows; -1 padding sorts a prefix first, like tuples
+    order = np.lexsort(matrix.T[::-1]) if len(matrix) else np.arange(0)
+    return Profile(
+        projects=projects,
+        budget=election.budget,
+        kind=election.kind,
+        max_ranks=max(k, longest),
+        matrix=np.ascontiguousarray(matrix[order]),
+        weight_array=np.ascontiguousarray(weights[order]),
+        money_decimals=election.money_decimals,
+        index=index,
+    )
+
+
+def _show(ballot: tuple[str, ...]) -> str:
+    return "[" + ", ".join(ballot) + "]"

@@ -1,0 +1,1 @@
+"""File formats: pabulib `.pb` (read and write) and the RCTab conformance JSON-lines."""

@@ -1,0 +1,1 @@
+"""Voting: the voter roll, credentials, exactly-once casting and secret ballots."""

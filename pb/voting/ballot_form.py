@@ -1,0 +1,43 @@
+"""Read a ranked ballot from form fields `rank-<project id>` = "" or "1".."K".
+
+This is the no-JavaScript ballot: one rank choice per project. The script only reorders the
+same fields, so every submission, with or without JavaScript, is checked here the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+
+from pb.errors import DomainError
+
+PREFIX = "rank-"
+
+
+class BallotError(DomainError):
+    """The submitted ranking cannot be read as a valid ballot; nothing was stored."""
+
+
+def read_ranking(form: Mapping[str, str], project_ids: set[int], max_ranks: int) -> list[int]:
+    """Project ids ordered by the ranks the voter chose, best first."""
+    by_rank: dict[int, int] = {}
+    for name, value in form.items():
+        if not name.startswith(PREFIX) or not value.strip():
+            continue
+        project = name.removeprefix(PREFIX)
+        if not project.isdigit() or int(project) not in project_ids:
+            raise BallotError(_l("Your ballot names a project that is not on this ballot."))
+        value = value.strip()
+        if not value.isdigit() or not 1 <= int(value) <= max_ranks:
+            raise BallotError(_l("Ranks go from 1 to %(k)d."), k=max_ranks)
+        rank = int(value)
+        if rank in by_rank:
+            raise BallotError(_l("You gave rank %(rank)d to more than one project. Give each rank to one project only."), rank=rank)
+        by_rank[rank] = int(project)
+    if not by_rank:
+        raise BallotError(_l("Rank at least one project."))
+    for expected in range(1, len(by_rank) + 1):
+        if expected not in by_rank:
+            raise BallotError(_l("Your ranks skip number %(rank)d. Use 1, 2, 3… without gaps."), rank=expected)
+    return [by_rank[r] for r in sorted(by_rank)]

@@ -1,0 +1,60 @@
+"""The `tally` command (click), without Flask or a database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pb.tally.cli import tally_command
+
+from .conftest import CONFORMANCE, require
+
+KRAKOW = CONFORMANCE / "pabulib-ordinal" / "Poland_Krakow_2022_Czyzyny.pb"
+
+
+def test_prints_winners_and_digests_and_writes_json(tmp_path: Path) -> None:
+    """The command prints the winners and both digests; --json has the documented keys."""
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(tally_command, [
+        str(require(KRAKOW)), "--rule", "greedy", "--points", "length",
+        "--tie-break", "max-higher-ranks", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    for key in ("rule", "winners", "spent", "budget", "rounds", "input_sha256", "result_sha256"):
+        assert key in data
+    assert all(isinstance(w, str) for w in data["winners"])
+    assert f"input sha256: {data['input_sha256']}" in result.output
+    assert f"result sha256: {data['result_sha256']}" in result.output
+    assert "26" in data["winners"]
+
+
+def test_unresolved_tie_exits_non_zero() -> None:
+    """Without a tie-break a decisive tie is printed and the exit code is 3."""
+    result = CliRunner().invoke(tally_command, [str(require(KRAKOW)), "--rule", "greedy",
+                                                "--points", "length"])
+    assert result.exit_code == 3
+    assert "UNRESOLVED TIE between 24, 26" in result.output
+
+
+def test_rctab_case_and_malformed_file(tmp_path: Path) -> None:
+    """An RCTab case directory counts with its rules; a malformed file is a clean error."""
+    case = require(CONFORMANCE / "rctab" / "minneapolis_multi_seat_threshold")
+    ok = CliRunner().invoke(tally_command, [str(case), "--rule", "stv"])
+    assert ok.exit_code == 0 and "rctab:useCandidateOrder" in ok.output
+    bad = tmp_path / "bad.pb"
+    bad.write_text("META\nkey;value\nbudget;x\n")
+    err = CliRunner().invoke(tally_command, [str(bad), "--rule", "greedy"])
+    assert err.exit_code == 1 and "missing section" in err.output
+
+
+def test_python_dash_m_works() -> None:
+    """`python -m pb.tally` runs the same command."""
+    run = subprocess.run([sys.executable, "-m", "pb.tally", str(require(KRAKOW)), "--rule",
+                          "equal-shares", "--tie-break", "lexicographic"],
+                         capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "result sha256:" in run.stdout

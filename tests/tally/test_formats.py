@@ -1,0 +1,132 @@
+"""pabulib `.pb` reading and writing, input validation, and the RCTab JSON-lines reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pb.tally import Election, Project, TallyError, count
+from pb.tally.formats.pabulib import format_pb, parse_pb, read_pb
+from pb.tally.formats.rctab import parse_ballots
+
+from .conftest import CONFORMANCE, require
+
+GOOD = """META
+key;value
+description;tiny
+budget;100.5
+vote_type;ordinal
+max_length;3
+PROJECTS
+project_id;cost;name;category
+a;40.25;Park;green
+b;60;"Benches; and tables";urban
+c;30;Library;culture
+VOTES
+voter_id;vote;age
+1;a,b;30
+2;c,a,b;41
+3;b;
+"""
+
+
+def test_decimal_costs_are_scaled_to_integers() -> None:
+    """Costs and budget share one power-of-ten scale; extra columns are kept as text."""
+    pb = parse_pb(GOOD)
+    e = pb.election
+    assert e.money_decimals == 2
+    assert e.budget == 10050
+    assert [p.cost for p in e.projects] == [4025, 6000, 3000]
+    assert e.projects[1].name == "Benches; and tables"
+    assert pb.project_fields["a"]["category"] == "green"
+    assert e.max_ranks == 3 and e.kind == "ordinal"
+
+
+def test_round_trip_keeps_the_election() -> None:
+    """Writing and reading back gives the same projects, budget, ballots and result."""
+    e = parse_pb(GOOD).election
+    again = parse_pb(format_pb(e)).election
+    assert again.projects == e.projects
+    assert (again.budget, again.money_decimals, again.max_ranks) == (e.budget, 2, 3)
+    assert again.ballots == e.ballots
+    assert count(again, rule="greedy").result_sha256 == count(e, rule="greedy").result_sha256
+
+
+def test_round_trip_of_approval_with_counts(tmp_path: Path) -> None:
+    """Ballot counts expand to one voter line each and come back as identical ballots."""
+    e = Election((Project("x", 5), Project("y", 7)), 10, (("x",), ("x", "y")), counts=(2, 3),
+                 kind="approval")
+    path = tmp_path / "a.pb"
+    path.write_text(format_pb(e))
+    back = read_pb(path).election
+    assert back.kind == "approval" and back.num_voters == 5
+    assert count(back, rule="equal-shares").winners == count(e, rule="equal-shares").winners
+
+
+def test_round_trip_of_a_real_file(tmp_path: Path) -> None:
+    """A Kraków file written back and re-read gives the same input digest."""
+    source = require(CONFORMANCE / "pabulib-ordinal" / "Poland_Krakow_2019_Debniki.pb")
+    e = read_pb(source).election
+    (tmp_path / "k.pb").write_text(format_pb(e))
+    back = read_pb(tmp_path / "k.pb").election
+    assert count(back, rule="greedy").input_sha256 == count(e, rule="greedy").input_sha256
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    (GOOD.replace("a;40.25;Park", "a;forty;Park"), 9, "not a number"),
+    (GOOD.replace("2;c,a,b;41", "2;c,z,b;41"), 15, "unknown project 'z'"),
+    (GOOD.replace("2;c,a,b;41", "2;c,a,c;41"), 15, "more than once"),
+    (GOOD.replace("c;30;Library;culture", "c;-30;Library;culture"), 11, "negative cost"),
+    (GOOD.replace("3;b;", "3;b;;;;"), 16, "fields"),
+    (GOOD.replace("budget;100.5", "budget;0"), 4, "budget must be positive"),
+    (GOOD.replace("c;30;Library", "a;30;Library"), 11, "listed twice"),
+    ("oops\n" + GOOD, 1, "section title"),
+])
+def test_malformed_files_name_the_line(text: str, line: int, words: str) -> None:
+    """A malformed file raises TallyError naming the line."""
+    with pytest.raises(TallyError) as err:
+        parse_pb(text, source="bad.pb")
+    assert f"bad.pb, line {line}" in str(err.value)
+    assert words in str(err.value)
+
+
+def test_missing_section_and_unsupported_vote_type() -> None:
+    """Missing sections and vote types other than ordinal/approval are clear errors."""
+    with pytest.raises(TallyError, match="missing section VOTES"):
+        parse_pb(GOOD.split("VOTES")[0])
+    with pytest.raises(TallyError, match="cumulative"):
+        parse_pb(GOOD.replace("vote_type;ordinal", "vote_type;cumulative"))
+
+
+@pytest.mark.parametrize(("ballots", "words"), [
+    ((("a", "q"),), "unknown project 'q'"),
+    ((("a", "a"),), "more than once"),
+    ((("a", "b", "c"),), "more than K = 2"),
+])
+def test_bad_ballots_are_rejected(ballots: tuple, words: str) -> None:
+    """Unknown projects, repeated projects and too many ranks raise TallyError."""
+    e = Election((Project("a", 1), Project("b", 1), Project("c", 1)), 5, ballots, max_ranks=2)
+    with pytest.raises(TallyError, match=words):
+        count(e, rule="greedy")
+
+
+def test_bad_projects_and_budget_are_rejected() -> None:
+    """Negative cost, non-positive budget and duplicate ids raise TallyError (a ValueError)."""
+    with pytest.raises(TallyError, match="negative cost"):
+        Project("a", -1)
+    with pytest.raises(ValueError, match="budget must be positive"):
+        Election((Project("a", 1),), 0, ())
+    with pytest.raises(TallyError, match="duplicate project id"):
+        Election((Project("a", 1), Project("a", 2)), 5, ())
+    with pytest.raises(TallyError, match="seeded-lottery tie-break needs"):
+        count(Election((Project("a", 1),), 5, (("a",),)), rule="greedy", tie_break="seeded-lottery")
+
+
+def test_rctab_lines_and_errors() -> None:
+    """JSON-lines ballots keep blanks and overvotes; a bad line is named."""
+    ballots = parse_ballots('{"ranks":[["A"],[],["B","C"]],"count":3}\n{"ranks":[],"count":1}\n')
+    assert ballots[0].ranks == (("A",), (), ("B", "C")) and ballots[0].count == 3
+    assert ballots[1].ranks == ()
+    with pytest.raises(TallyError, match="ballots.jsonl, line 2"):
+        parse_ballots('{"ranks":[["A"]]}\n{"rank":1}\n')

@@ -1,0 +1,102 @@
+"""Every route declares who may use it, and the declaration is enforced for every role."""
+
+import pytest
+
+from pb.accounts.access import PUBLIC, SIGNED_IN
+from pb.enums import Phase, Role
+from tests.conftest import csrf_from, login
+
+ROLES = [None, *Role]  # None = anonymous
+
+
+def declared_rules(app) -> dict[str, object]:
+    return {endpoint: getattr(view, "access", None)
+            for endpoint, view in app.view_functions.items() if endpoint != "static"}
+
+
+def test_every_route_declares_an_access_rule(app):
+    """A new view without @public, @signed_in or @roles(...) fails here."""
+    missing = [endpoint for endpoint, rule in declared_rules(app).items() if rule is None]
+    assert missing == []
+
+
+def sample_url(app, endpoint: str, cycle) -> tuple[str, str]:
+    """A concrete URL and method for an endpoint, filling ids with existing objects."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x"}
+    method = "POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET"
+    with app.test_request_context():
+        return app.url_for(endpoint, **{k: values[k] for k in rule.arguments}), method
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: str(r) if r else "anonymous")
+def test_roles_route_by_route(app, make, role):
+    """Each endpoint answers each role as its declared rule says: allowed, login, or 403."""
+    cycle = make.cycle(phase=Phase.ideas)
+    client = app.test_client()
+    if role is not None:
+        login(client, make.user(role))
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    for endpoint, rule in declared_rules(app).items():
+        url, method = sample_url(app, endpoint, cycle)
+        data = {"csrf_token": token, "current": str(cycle.phase)} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        if rule == PUBLIC or (rule == SIGNED_IN and role is not None) or (
+                isinstance(rule, frozenset) and role in rule):
+            # Allowed: the page, a redirect, a 404 for the sample id, or a refusal of the
+            # sample form's content (400) — but never the login page or a 403.
+            assert response.status_code in (200, 302, 400, 404), (endpoint, role, response.status_code)
+            if response.status_code == 302:
+                assert "/login" not in response.location, (endpoint, role)
+        elif role is None:
+            assert response.status_code == 302 and "/login" in response.location, (endpoint, role)
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+        if endpoint == "accounts.logout" and role is not None:
+            login(client, make.user(role))
+            token = csrf_from(client.get("/login").get_data(as_text=True))
+
+
+def test_staff_advances_phase_with_audit_event(client, make):
+    """Advancing a phase is a staff action recorded in the audit log."""
+    from pb.audit.models import AuditEvent
+    from pb.db import db
+
+    staff = make.user(Role.staff)
+    cycle = make.cycle(phase=Phase.ideas)
+    login(client, staff)
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    response = client.post(f"/admin/cycles/{cycle.slug}/advance", data={"csrf_token": token, "current": "ideas"})
+    assert response.status_code == 302
+    db.session.refresh(cycle)
+    assert cycle.phase == Phase.development
+    last = db.session.query(AuditEvent).order_by(AuditEvent.seq.desc()).first()
+    assert (last.action, last.actor_id, last.data) == ("cycle.advance", staff.id,
+                                                       {"from": "ideas", "to": "development"})
+
+
+def test_stale_advance_does_not_skip_a_phase(client, make):
+    """A second click on an old page does not move the cycle twice."""
+    from pb.db import db
+
+    staff = make.user(Role.staff)
+    cycle = make.cycle(phase=Phase.ideas)
+    login(client, staff)
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    for _ in range(2):
+        client.post(f"/admin/cycles/{cycle.slug}/advance", data={"csrf_token": token, "current": "ideas"})
+    db.session.refresh(cycle)
+    assert cycle.phase == Phase.development
+
+
+def test_advance_refuses_nonsense_phase(client, make):
+    """A forged phase value is refused without a change or a server error."""
+    from pb.db import db
+
+    cycle = make.cycle(phase=Phase.ideas)
+    login(client, make.user(Role.staff))
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    response = client.post(f"/admin/cycles/{cycle.slug}/advance", data={"csrf_token": token, "current": "<x>"})
+    assert response.status_code == 302
+    db.session.refresh(cycle)
+    assert cycle.phase == Phase.ideas

@@ -1,0 +1,106 @@
+"""Self-registration: attested eligibility, dedup key, email verification through real SMTP."""
+
+import re
+import socket
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from pb.db import db
+from pb.voting.models import VoterRollEntry
+from tests.conftest import csrf_from
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1; the app is configured to send through it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+def register(client, cycle, **overrides):
+    token = csrf_from(client.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True))
+    data = {"name": "Amina Yusuf", "birth_date": "1990-05-01", "area": cycle.areas[0].slug,
+            "email": "amina@example.org", "attest": "y", "csrf_token": token} | overrides
+    return client.post(f"/cycles/{cycle.slug}/vote/register", data=data)
+
+
+def roll_size() -> int:
+    return db.session.scalar(select(func.count()).select_from(VoterRollEntry))
+
+
+def test_register_verify_and_reach_the_ballot(client, voting_cycle, smtp):
+    """The emailed link verifies the registration and opens the ballot."""
+    cycle, _ = voting_cycle
+    response = register(client, cycle)
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    [mail] = smtp.messages
+    assert mail["To"] == "amina@example.org"
+    link = re.search(r"http://localhost(/\S+)", mail.get_payload(decode=True).decode()).group(1)
+    fresh = client.application.test_client()  # the link works from another device too
+    opened = fresh.get(link)
+    assert opened.status_code == 302 and opened.location.endswith("/ballot")
+    assert "Your ballot" in fresh.get(opened.location).get_data(as_text=True)
+    assert db.session.scalar(select(VoterRollEntry.email_verified)) is True
+
+
+def test_second_registration_of_the_same_person_is_refused(client, voting_cycle, smtp):
+    """Same name (any case or spacing), birth date and area: a clear refusal, no second entry."""
+    cycle, _ = voting_cycle
+    register(client, cycle)
+    again = register(client, cycle, name="  amina   YUSUF ", email="other@example.org")
+    assert again.status_code == 400 and "already registered" in again.get_data(as_text=True)
+    assert roll_size() == 1 and len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"attest": ""}, "confirm that you are eligible"),
+    ({"birth_date": "2020-01-01"}, "at least 14 years old"),
+    ({"birth_date": "not-a-date"}, "Not a valid date"),
+    ({"area": "atlantis"}, "Not a valid choice"),
+    ({"email": "nope"}, "valid email"),
+    ({"name": ""}, "This field is required"),
+    ({"name": "x" * 500}, "Field cannot be longer"),
+])
+def test_bad_registrations_change_nothing(client, voting_cycle, smtp, overrides, message):
+    cycle, _ = voting_cycle
+    response = register(client, cycle, **overrides)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert roll_size() == 0 and smtp.messages == []
+
+
+def test_tampered_or_foreign_link_is_refused(client, voting_cycle, smtp):
+    cycle, _ = voting_cycle
+    response = client.get(f"/cycles/{cycle.slug}/vote/verify/eyJjeWNsZSI6MX0.bogus")
+    assert response.status_code == 302 and response.location.endswith("/vote")
+    assert client.get(f"/cycles/{cycle.slug}/ballot").status_code == 302
+
+
+def test_unreachable_mail_server_keeps_nothing(app, client, voting_cycle):
+    """If the email cannot be sent, the registration is rolled back and can be retried."""
+    cycle, _ = voting_cycle
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
+    response = register(client, cycle)
+    assert response.status_code == 400 and "could not send the email" in response.get_data(as_text=True)
+    assert roll_size() == 0
