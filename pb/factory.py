@@ -40,10 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pb.admin.views import bp as admin_bp
     from pb.audit.views import bp as audit_bp
     from pb.cycles.views import bp as cycles_bp
+    from pb.kiosk.views import bp as kiosk_bp
     from pb.proposals.views import bp as proposals_bp
+    from pb.results.views import bp as results_bp
     from pb.voting.views import bp as voting_bp
 
-    for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, audit_bp, admin_bp):
+    for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, results_bp, audit_bp, admin_bp):
         app.register_blueprint(bp)
 
     from pb.web import register_error_handlers, register_request_hooks

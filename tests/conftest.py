@@ -27,11 +27,13 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, run only the tests that touch a database (the rest ran on the SQLite pass)."""
+    """On PostgreSQL, run only the tests that touch a database (the rest ran on the SQLite pass);
+    on SQLite, leave out the few tests of PostgreSQL-only behaviour."""
     if config.getoption("--db") != "postgresql":
-        return
-    keep = [item for item in items
-            if "app" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("browser")]
+        keep = [item for item in items if not item.get_closest_marker("postgresql_only")]
+    else:
+        keep = [item for item in items
+                if "app" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("browser")]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     items[:] = keep
 
@@ -67,6 +69,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies run inside the request's context
         if not has_app_context():  # a request from a helper thread of the test
             return contextvars.Context().run(super().open, *args, **kwargs)
         db.session.commit()

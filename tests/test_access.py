@@ -23,7 +23,7 @@ def test_every_route_declares_an_access_rule(app):
 def sample_url(app, endpoint: str, cycle) -> tuple[str, str]:
     """A concrete URL and method for an endpoint, filling ids with existing objects."""
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x"}
+    values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x", "kiosk_id": 1, "batch_id": 1}
     method = "POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET"
     with app.test_request_context():
         return app.url_for(endpoint, **{k: values[k] for k in rule.arguments}), method

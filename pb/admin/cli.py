@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.tally.cli import tally_command
 
 pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
 
@@ -88,10 +89,13 @@ def audit_group():
 
 @audit_group.command("verify")
 @click.option("--file", "path", type=click.File("r", encoding="utf-8"),
-              help="Verify an exported JSON-lines file instead of the database.")
-def audit_verify_command(path):
-    """Recompute the hash chain and report the first broken link."""
+              help="Verify an exported audit.jsonl instead of the database (no app data needed).")
+@click.option("--bundle", type=click.Path(exists=True, file_okay=False),
+              help="With --file: also check a downloaded results folder (ballots.pb, trackers.txt, result.json).")
+def audit_verify_command(path, bundle):
+    """Recompute the hash chain (and sealed boxes or published files) and report the first break."""
     from pb.audit.services import first_broken_link, verify_database
+    from pb.results.verify import broken_seals, bundle_problems
 
     if path is not None:
         try:
@@ -99,17 +103,19 @@ def audit_verify_command(path):
             count, broken = len(events), first_broken_link(events)
         except (ValueError, KeyError, TypeError) as error:
             raise click.UsageError(f"not an audit export: {error}") from None
+        problems = bundle_problems(bundle, events) if bundle and broken is None else []
     else:
+        if bundle:
+            raise click.UsageError("--bundle needs --file (the audit log published with it)")
         count, broken = verify_database()
+        problems = [f"ballots changed since the box was sealed (event {seq})" for seq in broken_seals()]
     if broken is not None:
         click.echo(f"BROKEN at event {broken} ({count} events checked).")
         sys.exit(1)
-    click.echo(f"OK: {count} events, chain intact.")
+    if problems:
+        click.echo("BROKEN: " + "; ".join(problems))
+        sys.exit(1)
+    click.echo(f"OK: {count} events, chain intact" + (", published files match." if bundle else "."))
 
 
-try:  # the counting engine ships its own click command (pure Python, no database)
-    from pb.tally.cli import tally_command
-except ImportError:  # pragma: no cover - only while pb.tally is being built
-    tally_command = None
-if tally_command is not None:
-    pb_cli.add_command(tally_command, "tally")
+pb_cli.add_command(tally_command, "tally")  # the counting engine's own, database-free command

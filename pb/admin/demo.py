@@ -15,6 +15,8 @@ from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.i18n.content import set_translation
+from pb.kiosk.paper_services import close_batch, enter_sheet, open_batch
+from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes, register_voter
 
@@ -112,6 +114,8 @@ COMMENTS = [
     (14, "en", "The centre already has computers; it just needs a connection."),
 ]
 BALLOTS = 300
+SITES = {"riverside": "Riverside Community Clinic", "hillcrest": "Hillcrest Public Library",
+         "old-mill": "Old Mill Community Centre"}
 
 
 def load_demo() -> bool:
@@ -128,7 +132,7 @@ def load_demo() -> bool:
     advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
     projects = _develop_projects(cycle, staff, ideas)
     advance_phase(actor=staff, cycle=cycle, current=Phase.development)
-    _cast_demo_ballots(cycle, staff, [p.id for p in projects])
+    _cast_demo_ballots(cycle, staff, users[Role.liaison], [p.id for p in projects])
     db.session.commit()
     return True
 
@@ -191,27 +195,47 @@ def _develop_projects(cycle, staff, ideas) -> list:
     return projects
 
 
-def _cast_demo_ballots(cycle, staff, project_ids: list[int]) -> None:
-    """Synthetic voters with skewed preferences, through the real roll and casting services."""
+def _cast_demo_ballots(cycle, staff, liaison, project_ids: list[int]) -> None:
+    """Synthetic voters with skewed preferences, through the real roll, kiosk, paper and casting
+    services: access codes online, registered voters online, kiosk sessions and a paper batch."""
     rng = random.Random(2027)  # fixed seed: the demo is the same on every machine
     weights = [1.0 / (1 + 0.35 * i) for i in range(len(project_ids))]
-    codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
-    locales = cycle.locales
-    for n in range(BALLOTS):
-        length = rng.choice([1, 2, 3, 3, 4, 5, 5, 5])
-        ranking = []
-        while len(ranking) < length:
+
+    def ranking() -> list[int]:
+        length, picked = rng.choice([1, 2, 3, 3, 4, 5, 5, 5]), []
+        while len(picked) < length:
             pick = rng.choices(project_ids, weights)[0]
-            if pick not in ranking:
-                ranking.append(pick)
+            if pick not in picked:
+                picked.append(pick)
+        return picked
+
+    sites = [add_site(actor=staff, cycle=cycle, name=SITES[area.slug], area=area) for area in cycle.areas]
+    kiosks = [open_session(actor=liaison, cycle=cycle, site=site, device_token=f"demo-{site.id}")
+              for site in sites]
+    codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
+    locales, today = cycle.locales, date(2027, 4, 1)
+    for n in range(BALLOTS):
+        area = cycle.areas[n % len(cycle.areas)]
+        locale = locales[n % len(locales)]
+        birth_date = date(1950 + n % 50, 1 + n % 12, 1 + n % 28)
         if n < 40:
-            credential, channel = check_access_code(cycle, codes[n]), Channel.online
+            cast_ballot(cycle=cycle, credential=check_access_code(cycle, codes[n]), ranking=ranking(),
+                        channel=Channel.online, locale=locale)
+        elif n % 3 == 0:
+            kiosk = kiosks[n % len(kiosks)]
+            credential = check_in(kiosk=kiosk, name=f"Demo Voter {n}", birth_date=birth_date,
+                                  area=area, today=today)
+            cast_at_kiosk(kiosk=kiosk, credential=credential, ranking=ranking(), locale=locale)
         else:
-            area = cycle.areas[n % len(cycle.areas)]
-            channel = Channel.kiosk if n % 3 == 0 else Channel.online
-            voter = register_voter(cycle=cycle, name=f"Demo Voter {n}", area=area, channel=channel,
-                                   birth_date=date(1950 + n % 50, 1 + n % 12, 1 + n % 28),
-                                   today=date(2027, 4, 1))
-            credential = f"roll:{voter.id}"
-        cast_ballot(cycle=cycle, credential=credential, ranking=ranking, channel=channel,
-                    locale=locales[n % len(locales)])
+            voter = register_voter(cycle=cycle, name=f"Demo Voter {n}", area=area,
+                                   channel=Channel.online, birth_date=birth_date, today=today)
+            cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ranking(),
+                        channel=Channel.online, locale=locale)
+    for kiosk in kiosks:
+        close_session(actor=liaison, kiosk=kiosk)
+    batch = open_batch(actor=liaison, cycle=cycle, site=sites[0], received_on=today, received_count=25)
+    for sheet in range(1, 26):
+        reason = "Two projects marked 1" if sheet == 7 else ""
+        enter_sheet(actor=liaison, batch=batch, sheet_no=sheet, ranking=[] if reason else ranking(),
+                    invalid_reason=reason)
+    close_batch(actor=liaison, batch=batch)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class AdvancePhaseForm(FlaskForm):
@@ -21,3 +21,8 @@ class VoidBatchForm(FlaskForm):
 class CredentialsForm(FlaskForm):
     access_codes = BooleanField(_l("Printed access codes"))
     registration = BooleanField(_l("Online registration with email"))
+
+
+class SiteForm(FlaskForm):
+    name = StringField(_l("Site name (clinic, library, event)"), validators=[DataRequired(), Length(max=120)])
+    area = SelectField(_l("Neighbourhood"), validators=[Optional()])

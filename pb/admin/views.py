@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from pb.accounts.access import roles
 from pb.admin.codes import qr_data_uri
-from pb.admin.forms import AdvancePhaseForm, CredentialsForm, IssueCodesForm, VoidBatchForm
+from pb.admin.forms import (
+    AdvancePhaseForm,
+    CredentialsForm,
+    IssueCodesForm,
+    SiteForm,
+    VoidBatchForm,
+)
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.cycles.services import advance_phase
@@ -16,11 +22,15 @@ from pb.db import db
 from pb.enums import Phase, Role
 from pb.errors import DomainError
 from pb.i18n.phases import phase_name
+from pb.kiosk import queries as kiosk_queries
+from pb.kiosk.models import Site
+from pb.kiosk.services import add_site
 from pb.results.services import vacuum
 from pb.voting.queries import code_batches
 from pb.voting.services import issue_access_codes, set_credentials, void_batch
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+OPEN_PHASES = (Phase.draft, Phase.ideas, Phase.development, Phase.voting)
 
 
 @bp.get("/")
@@ -59,7 +69,7 @@ def codes(slug: str):
 
 
 def _codes_page(cycle, issue_form=None, status=200):
-    closed = cycle.phase not in (Phase.draft, Phase.ideas, Phase.development, Phase.voting)
+    closed = cycle.phase not in OPEN_PHASES
     credentials = CredentialsForm(access_codes=cycle.allow_access_codes, registration=cycle.allow_registration)
     return render_template("admin/codes.html", cycle=cycle, issue_form=issue_form or IssueCodesForm(),
                            void_form=VoidBatchForm(), credentials_form=credentials,
@@ -116,3 +126,36 @@ def credentials(slug: str):
             db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("admin.codes", slug=slug))
+
+
+@bp.route("/cycles/<slug>/sites", methods=["GET", "POST"])
+@roles(Role.staff)
+def sites(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = SiteForm()
+    form.area.choices = [("", "—")] + [(str(a.id), a.name) for a in cycle.areas]
+    status = 200
+    if form.validate_on_submit():
+        area = next((a for a in cycle.areas if str(a.id) == form.area.data), None)
+        try:
+            add_site(actor=current_user, cycle=cycle, name=form.name.data, area=area)
+            db.session.commit()
+            flash(_("Site added."), "success")
+            return redirect(url_for("admin.sites", slug=slug))
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+    if form.errors:
+        status = 400
+    site_list = db.session.scalars(select(Site).filter_by(cycle_id=cycle.id).order_by(Site.name)).all()
+    return render_template("admin/sites.html", cycle=cycle, form=form, sites=site_list), status
+
+
+@bp.get("/cycles/<slug>/participation")
+@roles(Role.staff, Role.observer)
+def participation(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    # While voting is open nobody sees any count, staff included (DESIGN: no early counts).
+    counts = None if cycle.phase in OPEN_PHASES else kiosk_queries.participation(cycle)
+    return render_template("admin/participation.html", cycle=cycle, counts=counts,
+                           min_cell=kiosk_queries.MIN_CELL)

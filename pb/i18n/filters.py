@@ -35,4 +35,6 @@ def register_filters(app: Flask) -> None:
         PHASE_NOW=phases.PHASE_NOW,
         IDEA_STATUS_NAMES=phases.IDEA_STATUS_NAMES,
         CATEGORY_NAMES=phases.CATEGORY_NAMES,
+        CHANNEL_LABELS=phases.CHANNEL_LABELS,
+        PROGRESS_NAMES=phases.PROGRESS_NAMES,
     )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from pb.enums import IdeaStatus, Phase
+from pb.enums import IdeaStatus, Phase, ProgressStatus
 
 PHASE_NAMES = {
     Phase.draft: _l("Draft"),
@@ -41,6 +41,20 @@ CATEGORY_NAMES = {
     "safety": _l("Safety"),
     "health_access": _l("Access to care"),
     "other": _l("Other"),
+}
+
+
+PROGRESS_NAMES = {
+    ProgressStatus.planning: _l("Planning"),
+    ProgressStatus.in_progress: _l("In progress"),
+    ProgressStatus.done: _l("Done"),
+    ProgressStatus.stalled: _l("Delayed"),
+}
+
+CHANNEL_LABELS = {
+    "online": _l("Online"),
+    "kiosk": _l("Kiosk"),
+    "paper": _l("Paper"),
 }
 
 

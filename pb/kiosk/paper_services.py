@@ -12,6 +12,7 @@ from pb.db import db, utcnow
 from pb.enums import Phase
 from pb.errors import DomainError, WrongPhase
 from pb.kiosk.models import PaperBatch, PaperEntry, Site
+from pb.tally.digest import sha256_of
 from pb.voting.services import check_ranking, store_paper_ballot
 
 MAX_BATCH = 5000
@@ -28,8 +29,8 @@ def open_batch(*, actor, cycle: Cycle, site: Site, received_on: date, received_c
     batch = PaperBatch(cycle_id=cycle.id, site_id=site.id, received_on=received_on,
                        received_count=received_count, opened_by_id=actor.id)
     db.session.add(batch)
-    record("paper.open", actor=actor, obj=batch,
-           data={"site": site.id, "received_on": received_on.isoformat(), "received": received_count})
+    # No ballot numbers in public audit data while voting is open; they stay on the batch row.
+    record("paper.open", actor=actor, obj=batch, data={"site": site.id, "received_on": received_on.isoformat()})
     return batch
 
 
@@ -48,15 +49,14 @@ def enter_sheet(*, actor, batch: PaperBatch, sheet_no: int, ranking: list[int],
                            ranking=[] if invalid_reason else ranking, invalid_reason=invalid_reason)
         db.session.add(entry)
         batch.entries.append(entry)
-        action = "paper.enter"
     elif entry.entered_by_id == actor.id or entry.checked_by_id is not None:
         raise DomainError(_l("Sheet %(n)d is already entered. A second entry must be made by another liaison."), n=sheet_no)
     else:
         entry.check_ranking = ["invalid"] if invalid_reason else ranking
         entry.checked_by_id = actor.id
-        action = "paper.check"
-    record(action, actor=actor, obj=batch, data={"sheet": sheet_no, "invalid": bool(invalid_reason),
-                                                 "mismatch": is_mismatch(entry)})
+    # Each sheet keeps who typed and who checked it; the close event seals them all with a
+    # digest. Per-sheet audit events would publish a running count of paper ballots.
+    db.session.flush()
     return entry
 
 
@@ -71,7 +71,8 @@ def resolve_sheet(*, actor, batch: PaperBatch, sheet_no: int, ranking: list[int]
     entry.ranking = [] if invalid_reason else check_ranking(cycle, ranking)
     entry.invalid_reason = invalid_reason
     entry.check_ranking = ["invalid"] if invalid_reason else entry.ranking
-    record("paper.resolve", actor=actor, obj=batch, data={"sheet": sheet_no, "invalid": bool(invalid_reason)})
+    entry.checked_by_id = actor.id
+    db.session.flush()
     return entry
 
 
@@ -105,8 +106,16 @@ def close_batch(*, actor, batch: PaperBatch) -> PaperBatch:
             store_paper_ballot(cycle_id=batch.cycle_id, ranking=entry.ranking, site_id=batch.site_id)
     batch.closed_at = utcnow()
     record("paper.close", actor=actor, obj=batch,
-           data={"received": totals["received"], "entered": totals["entered"], "invalid": totals["invalid"]})
+           data={"site": batch.site_id, "entries_sha256": entries_digest(batch)})
     return batch
+
+
+def entries_digest(batch: PaperBatch) -> str:
+    """SHA-256 of every sheet as typed and checked, so later edits to the rows would show."""
+    rows = [{"sheet": e.sheet_no, "ranking": e.ranking, "invalid": e.invalid_reason,
+             "check": e.check_ranking, "entered_by": e.entered_by_id, "checked_by": e.checked_by_id}
+            for e in sorted(batch.entries, key=lambda e: e.sheet_no)]
+    return sha256_of(rows)
 
 
 def _open_batch_cycle(batch: PaperBatch) -> Cycle:

@@ -67,11 +67,12 @@ def cast_at_kiosk(*, kiosk: KioskSession, credential: str, ranking: list[int], l
 
 
 def close_session(*, actor, kiosk: KioskSession) -> KioskSession:
-    """End the shift; check-ins versus ballots go into the audit log."""
+    """End the shift. Its check-in and ballot numbers stay on the session row for the staff
+    participation page after voting; the public audit event carries no count, because no count
+    may be public while voting is open."""
     if kiosk.closed_at is None:
         kiosk.closed_at = utcnow()
-        record("kiosk.close", actor=actor, obj=kiosk,
-               data={"check_ins": kiosk.check_ins, "ballots": kiosk.ballots_cast})
+        record("kiosk.close", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
     return kiosk
 
 

@@ -138,7 +138,7 @@ def ballot(kiosk_id: int):
         return redirect(url_for("kiosk.thanks", kiosk_id=kiosk_id))
 
     try:
-        return ballot_step(cycle, ballot_projects(cycle), cast=cast, kiosk=kiosk,
+        return ballot_step(cycle, ballot_projects(cycle), cast=cast, layout="kiosk/base.html",
                            timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
     except AlreadyVoted:
         session.pop("kiosk_voter", None)

@@ -29,6 +29,9 @@ class Idea(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # liaison
     contact: Mapped[str] = mapped_column(String(200), default="")  # never shown publicly
+    # Anonymous submissions only: a hash of a random per-browser-session token, so the
+    # duplicate and rate-limit rules can recognise "the same submitter" without an account.
+    submitter_key: Mapped[str | None] = mapped_column(String(64), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,82 +2,256 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
-from pb.db import db
-from pb.enums import CATEGORIES, Channel, IdeaStatus, Phase, ProjectStatus
-from pb.errors import DomainError, WrongPhase
+from pb.db import db, utcnow
+from pb.enums import CATEGORIES, Channel, IdeaStatus, Phase, ProjectStatus, Role
+from pb.errors import DomainError, NotAllowed, WrongPhase
+from pb.i18n.content import set_translation
+from pb.i18n.filters import money
+from pb.i18n.locales import SHIPPED
+from pb.proposals import rules
 from pb.proposals.models import Idea, Project
 
 # Statuses that close an idea and therefore owe the public a reason.
 NEEDS_REASON = {IdeaStatus.merged, IdeaStatus.not_eligible, IdeaStatus.not_feasible}
 EDITABLE_PHASES = {Phase.draft, Phase.ideas, Phase.development}
+ENTERING_ROLES = {Role.liaison, Role.staff}  # may enter paper and kiosk ideas for residents
+
+
+class RateLimited(DomainError):
+    """Too many ideas from one submitter in the last hour."""
+
+
+@dataclass(frozen=True)
+class AnonymousResident:
+    """The actor of an idea sent without an account: recorded as a resident, never named."""
+
+    id: None = None
+    role: str = "resident"
+
+
+ANONYMOUS = AnonymousResident()
 
 
 def submit_idea(*, actor, cycle: Cycle, title: str, body: str, category: str, locale: str,
                 channel: Channel = Channel.online, area: Area | None = None,
-                location_text: str = "", contact: str = "", author=None) -> Idea:
-    """A new idea, accepted only while the cycle collects ideas."""
+                location_text: str = "", contact: str = "", author=None,
+                submitter_key: str | None = None, hourly_limit: int | None = None) -> Idea:
+    """A new idea, accepted only while the cycle collects ideas.
+
+    `actor` is None for an anonymous resident (then `submitter_key` identifies the browser
+    session); paper and kiosk ideas are entered by a liaison or staff member for a resident.
+    `hourly_limit` (set by the web views, not by imports) caps ideas per submitter per hour.
+    """
+    check_submitter(actor=actor, cycle=cycle, channel=channel)
+    idea = Idea(cycle=cycle, channel=channel, area=_checked_area(cycle, area),
+                category=_checked_category(category), locale=_checked_locale(locale),
+                title=rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True),
+                body=rules.clean_text(body, field=_l("Description"), limits=rules.BODY),
+                location_text=rules.clean_text(location_text, field=_l("Location"),
+                                               limits=rules.LOCATION_MAX, one_line=True),
+                contact=rules.clean_text(contact, field=_l("Contact"), limits=rules.CONTACT_MAX,
+                                         one_line=True),
+                author_id=getattr(author, "id", None) if channel == Channel.online else None,
+                entered_by_id=actor.id if channel != Channel.online else None,
+                submitter_key=submitter_key if actor is None else None)
+    _check_not_repeated(idea, hourly_limit)
+    db.session.add(idea)
+    record("idea.submit", actor=actor or ANONYMOUS, obj=idea,
+           data={"channel": str(channel), "locale": idea.locale})
+    return idea
+
+
+def check_submitter(*, actor, cycle: Cycle, channel: Channel) -> None:
+    """Refuse before any typing: the phase is closed, or this actor may not use this channel."""
     if cycle.phase != Phase.ideas:
         raise WrongPhase(_l("This cycle is not collecting ideas now."))
+    if actor is None and not cycle.allow_anonymous_ideas:
+        raise NotAllowed(_l("Sign in to share an idea in this cycle, or ask a community liaison."))
+    if channel != Channel.online and getattr(actor, "role", None) not in ENTERING_ROLES:
+        raise NotAllowed(_l("Only community liaisons and staff enter paper and kiosk ideas."))
+    if getattr(actor, "role", None) == Role.observer:
+        raise NotAllowed(_l("Observers can read ideas but not submit them."))
+
+
+def _same_submitter(idea: Idea):
+    """A filter for earlier ideas from whoever sent `idea`, or None if they cannot be known."""
+    if idea.entered_by_id is not None:
+        return Idea.entered_by_id == idea.entered_by_id
+    if idea.author_id is not None:
+        return Idea.author_id == idea.author_id
+    if idea.submitter_key is not None:
+        return Idea.submitter_key == idea.submitter_key
+    return None
+
+
+def _check_not_repeated(idea: Idea, hourly_limit: int | None) -> None:
+    """Refuse the same idea twice from one submitter, and more than `hourly_limit` an hour."""
+    same = _same_submitter(idea)
+    if same is None:
+        return
+    ours = select(func.count()).select_from(Idea).where(same)
+    if db.session.scalar(ours.where(Idea.cycle_id == idea.cycle.id,
+                                    func.lower(Idea.title) == idea.title.lower(),
+                                    Idea.body == idea.body)):
+        raise DomainError(_l("This idea has already been submitted. You can find it in the list of ideas."))
+    if hourly_limit is not None and db.session.scalar(
+            ours.where(Idea.created_at >= utcnow() - timedelta(hours=1))) >= hourly_limit:
+        raise RateLimited(_l("You have shared many ideas in the last hour. Please wait a while and try again."))
+
+
+def _checked_category(category: str) -> str:
     if category not in CATEGORIES:
         raise DomainError(_l("Choose a category from the list."))
+    return category
+
+
+def _checked_area(cycle: Cycle, area: Area | None) -> Area | None:
     if area is not None and area.cycle_id != cycle.id:
         raise DomainError(_l("Choose an area from the list."))
-    idea = Idea(cycle=cycle, title=title.strip(), body=body.strip(), category=category,
-                locale=locale, channel=channel, area=area, location_text=location_text.strip(),
-                contact=contact.strip(), author_id=getattr(author, "id", None),
-                entered_by_id=actor.id if channel != Channel.online else None)
-    db.session.add(idea)
-    record("idea.submit", actor=actor, obj=idea, data={"channel": str(channel)})
-    return idea
+    return area
+
+
+def _checked_locale(locale: str) -> str:
+    if locale not in SHIPPED:
+        raise DomainError(_l("Choose a language from the list."))
+    return locale
 
 
 def review_idea(*, actor, idea: Idea, status: IdeaStatus, reason: str = "",
                 merged_into: Idea | None = None) -> Idea:
     """Give an idea its next status; closing statuses need a public reason."""
-    if status in NEEDS_REASON and not reason.strip():
+    if status == IdeaStatus.submitted:
+        raise DomainError(_l("Choose the idea's new status."))
+    if idea.project_id is not None:
+        raise DomainError(_l("This idea already fed a ballot project; its status cannot change."))
+    reason = rules.clean_text(reason, field=_l("Reason"), limits=rules.REASON_MAX)
+    if status in NEEDS_REASON and not reason:
         raise DomainError(_l("Give the public a reason for this decision."))
     if status == IdeaStatus.merged:
-        if merged_into is None or merged_into.id == idea.id or merged_into.cycle_id != idea.cycle_id:
-            raise DomainError(_l("Choose another idea of this cycle to merge into."))
-        idea.merged_into = merged_into
-    idea.status, idea.status_reason = status, reason.strip()
+        _check_merge_target(idea, merged_into)
+    else:
+        merged_into = None
+    if (status, reason, merged_into) == (idea.status, idea.status_reason, idea.merged_into):
+        raise DomainError(_l("Nothing changed: the idea already has this status and reason."))
+    before = idea.status
+    idea.status, idea.status_reason, idea.merged_into = status, reason, merged_into
     record("idea.review", actor=actor, obj=idea,
-           data={"status": str(status), "reason": idea.status_reason,
+           data={"from": str(before), "status": str(status), "reason": reason,
                  "merged_into": merged_into.id if merged_into else None})
     return idea
+
+
+def _check_merge_target(idea: Idea, target: Idea | None) -> None:
+    if target is None or target.id == idea.id or target.cycle_id != idea.cycle_id:
+        raise DomainError(_l("Choose another idea of this cycle to merge into."))
+    if target.status == IdeaStatus.merged:
+        raise DomainError(_l("That idea was itself merged; merge into the idea it was merged into."))
 
 
 def create_project(*, actor, cycle: Cycle, title: str, summary: str, locale: str,
                    cost_cents: int, category: str, ideas: list[Idea] = (),
                    area: Area | None = None, cost_breakdown: list | None = None,
                    feasibility_notes: str = "") -> Project:
-    """A costed ballot project developed from advanced ideas."""
-    if cycle.phase not in EDITABLE_PHASES:
-        raise WrongPhase(_l("Ballot projects cannot change once voting has opened."))
-    if cost_cents <= 0:
-        raise DomainError(_l("The cost must be more than zero."))
-    if cost_cents > cycle.budget_cents:
-        raise DomainError(_l("A project cannot cost more than the whole budget."))
-    if any(i.status != IdeaStatus.advanced or i.cycle_id != cycle.id for i in ideas):
-        raise DomainError(_l("Only advanced ideas of this cycle can become a project."))
-    project = Project(cycle=cycle, title=title.strip(), summary=summary.strip(), locale=locale,
-                      cost_cents=cost_cents, category=category, area=area,
-                      cost_breakdown=cost_breakdown or [], feasibility_notes=feasibility_notes)
+    """A costed ballot project developed from advanced ideas; each idea links back to it."""
+    _check_editable(cycle)
+    if any(i.status != IdeaStatus.advanced or i.cycle_id != cycle.id or i.project_id for i in ideas):
+        raise DomainError(_l("Only advanced ideas of this cycle that are not yet in a project can become a project."))
+    project = Project(cycle=cycle, locale=_checked_locale(locale), status=ProjectStatus.draft)
+    _set_project_fields(project, title=title, summary=summary, cost_cents=cost_cents,
+                        category=category, area=area, cost_breakdown=cost_breakdown or [],
+                        feasibility_notes=feasibility_notes)
     project.ideas = list(ideas)
     db.session.add(project)
     record("project.create", actor=actor, obj=project,
            data={"cost_cents": cost_cents, "ideas": [i.id for i in ideas]})
+    for idea in ideas:
+        record("idea.project", actor=actor, obj=idea, data={"project": project.id})
+    return project
+
+
+def update_project(*, actor, project: Project, title: str, summary: str, cost_cents: int,
+                   category: str, area: Area | None = None, cost_breakdown: list | None = None,
+                   feasibility_notes: str = "") -> Project:
+    """Change a project's text, cost or details while it can still change."""
+    _check_editable(project.cycle)
+    before = _editable_fields(project)
+    _set_project_fields(project, title=title, summary=summary, cost_cents=cost_cents,
+                        category=category, area=area, cost_breakdown=cost_breakdown or [],
+                        feasibility_notes=feasibility_notes)
+    after = _editable_fields(project)
+    changed = sorted(name for name in before if before[name] != after[name])
+    if not changed:
+        raise DomainError(_l("Nothing changed."))
+    record("project.update", actor=actor, obj=project,
+           data={"changed": changed, "cost_cents": project.cost_cents})
+    return project
+
+
+def _editable_fields(project: Project) -> dict:
+    return {"title": project.title, "summary": project.summary, "cost_cents": project.cost_cents,
+            "category": project.category, "area": getattr(project.area, "id", None),
+            "cost_breakdown": list(project.cost_breakdown or []),
+            "feasibility_notes": project.feasibility_notes}
+
+
+def _set_project_fields(project: Project, *, title, summary, cost_cents, category, area,
+                        cost_breakdown, feasibility_notes) -> None:
+    cycle = project.cycle
+    if cost_cents <= 0:
+        raise DomainError(_l("The cost must be more than zero."))
+    if cost_cents > cycle.budget_cents:
+        raise DomainError(_l("A project cannot cost more than the whole budget."))
+    parts = sum(line["cents"] for line in cost_breakdown)
+    if cost_breakdown and parts != cost_cents:
+        raise DomainError(_l("The cost breakdown adds up to %(parts)s, but the cost is %(cost)s."),
+                          parts=money(parts, cycle.currency), cost=money(cost_cents, cycle.currency))
+    clean = {"title": rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True),
+             "summary": rules.clean_text(summary, field=_l("Summary"), limits=rules.SUMMARY),
+             "feasibility_notes": rules.clean_text(feasibility_notes, field=_l("Feasibility notes"),
+                                                   limits=rules.NOTES_MAX),
+             "category": _checked_category(category), "area": _checked_area(cycle, area),
+             "cost_cents": cost_cents, "cost_breakdown": list(cost_breakdown)}
+    for name, value in clean.items():  # only once everything is valid
+        setattr(project, name, value)
+
+
+def translate_project(*, actor, project: Project, locale: str, title: str, summary: str) -> Project:
+    """The project's title and summary in one more of the cycle's languages."""
+    _check_editable(project.cycle)
+    if locale not in project.cycle.locales or locale == project.locale:
+        raise DomainError(_l("Choose one of the cycle's other languages."))
+    title = rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True)
+    summary = rules.clean_text(summary, field=_l("Summary"), limits=rules.SUMMARY)
+    set_translation(obj=project, field="title", locale=locale, text=title, translator=actor)
+    set_translation(obj=project, field="summary", locale=locale, text=summary, translator=actor)
+    record("project.translate", actor=actor, obj=project, data={"locale": locale})
     return project
 
 
 def mark_ready(*, actor, project: Project) -> Project:
     """Put a project on the ballot."""
-    if project.cycle.phase not in EDITABLE_PHASES:
-        raise WrongPhase(_l("Ballot projects cannot change once voting has opened."))
+    _check_editable(project.cycle)
     project.status = ProjectStatus.ready
     record("project.ready", actor=actor, obj=project, data={"cost_cents": project.cost_cents})
     return project
+
+
+def mark_draft(*, actor, project: Project) -> Project:
+    """Take a project back off the ballot for more work."""
+    _check_editable(project.cycle)
+    project.status = ProjectStatus.draft
+    record("project.draft", actor=actor, obj=project, data={})
+    return project
+
+
+def _check_editable(cycle: Cycle) -> None:
+    if cycle.phase not in EDITABLE_PHASES:
+        raise WrongPhase(_l("Ballot projects cannot change once voting has opened."))

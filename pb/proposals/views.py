@@ -1,37 +1,140 @@
-"""Public idea pages: every idea with its status and public answer."""
+"""Public idea pages: share an idea, browse and search every idea, see what became of each."""
 
-from flask import Blueprint, abort, render_template, request
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
-from sqlalchemy import select
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from pb.accounts.access import public
+from pb.accounts.access import public, roles
+from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
-from pb.enums import Phase
+from pb.enums import Channel, IdeaStatus, Role
+from pb.errors import DomainError
 from pb.i18n.content import Localized
-from pb.proposals.models import Idea
+from pb.proposals import labels, queries, rules, services
+from pb.proposals.forms import IdeaFilterForm, IdeaForm, OnBehalfForm
 
 bp = Blueprint("proposals", __name__)
+bp.context_processor(labels.template_names)
 PAGE_SIZE = 20
+
+
+def area_choices(cycle: Cycle, tr: Localized) -> list[tuple[str, str]]:
+    return [(a.slug, tr(a, "name").text) for a in cycle.areas]
+
+
+def area_by_slug(cycle: Cycle, slug: str | None):
+    return next((a for a in cycle.areas if a.slug == slug), None)
 
 
 @bp.get("/cycles/<slug>/ideas")
 @public
 def index(slug: str):
     cycle = get_cycle_or_404(slug)
-    page = request.args.get("page", 1, type=int)
-    ideas = db.paginate(select(Idea).filter_by(cycle_id=cycle.id).order_by(Idea.id.desc()),
-                        page=max(page, 1), per_page=PAGE_SIZE, error_out=False)
-    return render_template("proposals/index.html", cycle=cycle, ideas=ideas,
+    form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))))
+    form.validate()
+    filters = _filters(cycle, form)
+    page = max(request.args.get("page", 1, type=int), 1)
+    ideas = db.paginate(queries.ideas_query(cycle, filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form,
+                           counts=queries.status_counts(cycle, filters),
+                           args={k: v for k, v in request.args.items() if k != "page" and v},
                            tr=Localized([cycle, *ideas.items], str(get_locale())))
+
+
+def _filters(cycle: Cycle, form: IdeaFilterForm) -> queries.IdeaFilters:
+    area = area_by_slug(cycle, form.chosen("area"))
+    status = form.chosen("status")
+    return queries.IdeaFilters(category=form.chosen("category") or None, area_id=getattr(area, "id", None),
+                               status=IdeaStatus(status) if status else None,
+                               locale=form.chosen("language") or None,
+                               q="" if form.q.errors else " ".join((form.q.data or "").split()))
 
 
 @bp.get("/ideas/<id:idea_id>")
 @public
 def detail(idea_id: int):
-    idea = db.session.get(Idea, idea_id)
-    if idea is None or idea.cycle.phase == Phase.draft:
-        abort(404)
-    related = [idea, idea.cycle, *idea.merged] + ([idea.project] if idea.project else [])
-    return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle,
-                           tr=Localized(related, str(get_locale())))
+    idea = queries.get_idea_or_404(idea_id)
+    project = idea.project or (idea.merged_into.project if idea.merged_into else None)
+    related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
+    return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
+                           timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())))
+
+
+@bp.route("/cycles/<slug>/ideas/new", methods=["GET", "POST"])
+@public
+def new(slug: str):
+    cycle = get_cycle_or_404(slug)
+    actor = current_user if current_user.is_authenticated else None
+    form = IdeaForm(areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
+                    locale=str(get_locale()))
+    return _submit(cycle, form, actor=actor, channel=Channel.online, author=actor,
+                   submitter_key=_session_key() if actor is None and request.method == "POST" else None,
+                   hourly_limit=current_app.config.get("IDEA_HOURLY_LIMIT", rules.HOURLY_LIMIT))
+
+
+@bp.route("/cycles/<slug>/ideas/new/on-behalf", methods=["GET", "POST"])
+@roles(Role.liaison, Role.staff)
+def new_on_behalf(slug: str):
+    cycle = get_cycle_or_404(slug)
+    form = OnBehalfForm(areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
+                        locale=str(get_locale()))
+    channel = Channel.kiosk if form.channel.data == "kiosk" else Channel.paper
+    return _submit(cycle, form, actor=current_user, channel=channel, author=None,
+                   hourly_limit=current_app.config.get("IDEA_LIAISON_HOURLY_LIMIT",
+                                                       rules.LIAISON_HOURLY_LIMIT))
+
+
+def _submit(cycle: Cycle, form: IdeaForm, *, actor, channel: Channel, **submit_args):
+    """Shared by both idea forms: refuse early when closed, else validate, submit, commit once."""
+    closed, error, status = _refusal(actor, cycle, channel), None, 200
+    if request.method == "POST":
+        status = 400
+        if closed is None and form.validate_on_submit():
+            try:
+                idea = services.submit_idea(
+                    actor=actor, cycle=cycle, channel=channel, title=form.title.data, body=form.body.data,
+                    category=form.category.data, locale=form.locale.data,
+                    area=area_by_slug(cycle, form.area.data), location_text=form.location_text.data,
+                    contact=form.contact.data, **submit_args)
+                db.session.commit()
+                flash(_("Thank you. Your idea is now public, and staff will review it."), "success")
+                return redirect(url_for("proposals.detail", idea_id=idea.id))
+            except DomainError as refused:
+                db.session.rollback()
+                error, status = refused, 429 if isinstance(refused, services.RateLimited) else 400
+    return render_template("proposals/new.html", cycle=cycle, form=form, closed=closed, error=error,
+                           on_behalf=channel != Channel.online, tr=Localized([cycle], str(get_locale()))), status
+
+
+def _refusal(actor, cycle: Cycle, channel: Channel) -> DomainError | None:
+    try:
+        services.check_submitter(actor=actor, cycle=cycle, channel=channel)
+    except DomainError as error:
+        return error
+    return None
+
+
+def _session_key() -> str:
+    """A hash of a random token kept in this browser's session: anonymous ideas from one
+    session count together for the duplicate and hourly rules, without naming anyone."""
+    token = session.setdefault("idea_token", secrets.token_hex(16))
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+from pb.proposals import staff_views  # noqa: E402,F401  (staff routes on this blueprint)

@@ -55,6 +55,7 @@ class ProgressUpdate(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     status: Mapped[ProgressStatus] = mapped_column(Enum(ProgressStatus, native_enum=False, length=16))
     percent: Mapped[int] = mapped_column(default=0)
+    spent_cents: Mapped[int] = mapped_column(default=0)
     body: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -1,28 +1,27 @@
-"""Seal the ballot box when voting closes (and, later, tally and publish)."""
+"""Seal the ballot box, count it, publish the result with a second sign-off, report progress."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, text
 
 from pb.audit.services import record
 from pb.cycles.models import Cycle
-from pb.db import db
-from pb.results.models import BoxSeal
+from pb.db import db, utcnow
+from pb.enums import Phase, ProgressStatus, TallyStatus
+from pb.errors import DomainError, NotAllowed, WrongPhase
+from pb.results.models import BoxSeal, ProgressUpdate, TallySnapshot
+from pb.tally import TallyError, count
+from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot
 
 
-def canonical_ballots(ballots) -> list[dict]:
-    """The public ballot list: no tracker, no key, sorted, so order reveals nothing."""
-    rows = [{"ranking": b.ranking, "channel": str(b.channel), "site_id": b.site_id} for b in ballots]
-    return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
-
-
-def sha256_json(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+def canonical_ballots(rankings) -> list[list[str]]:
+    """The public ballot list: only the rankings (project ids as strings), sorted, so neither
+    storage order nor site or language can tie a published ballot to a voter."""
+    return sorted([str(p) for p in ranking] for ranking in rankings)
 
 
 def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
@@ -42,8 +41,8 @@ def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
     secrets.SystemRandom().shuffle(copies)
     db.session.add_all(Ballot(**c) for c in copies)
     seal = BoxSeal(cycle_id=cycle.id, ballot_count=len(copies),
-                   ballots_sha256=sha256_json(canonical_ballots(ballots)),
-                   trackers_sha256=sha256_json(sorted(b.tracker for b in ballots)))
+                   ballots_sha256=sha256_of(canonical_ballots(b.ranking for b in ballots)),
+                   trackers_sha256=sha256_of(sorted(b.tracker for b in ballots)))
     db.session.add(seal)
     record("box.seal", actor=actor, obj=cycle,
            data={"ballots": seal.ballot_count, "ballots_sha256": seal.ballots_sha256,
@@ -59,3 +58,83 @@ def vacuum() -> None:
             connection.exec_driver_sql("VACUUM")
         else:
             connection.execute(text("VACUUM ballot"))
+
+
+def run_tally(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
+    """Count the sealed box with the cycle's published rule and tie-break (a provisional result).
+
+    After publication a new count is a correction and needs a public reason; an unpublished
+    provisional count is replaced (kept, marked superseded).
+    """
+    from pb.results.tally import count_options, election_for
+
+    if cycle.phase not in (Phase.tallying, Phase.results, Phase.implementation):
+        raise WrongPhase(_l("Votes can be counted only after voting has closed."))
+    if db.session.get(BoxSeal, cycle.id) is None:
+        raise DomainError(_l("The ballot box has not been sealed."))
+    published = current_snapshot(cycle)
+    if published is not None and not reason.strip():
+        raise DomainError(_l("A result is already published. Give the public a reason for counting again."))
+    options = count_options(cycle)
+    try:
+        result = count(election_for(cycle), **options)
+    except TallyError as error:
+        raise DomainError(_l("The count could not run: %(error)s"), error=str(error)) from None
+    for old in db.session.scalars(select(TallySnapshot).filter_by(cycle_id=cycle.id, status=TallyStatus.provisional)):
+        old.status = TallyStatus.superseded
+    snapshot = TallySnapshot(cycle_id=cycle.id, rule=result.rule, params=options, tie_break=result.tie_break,
+                             input_sha256=result.input_sha256, result_sha256=result.result_sha256,
+                             result=result.to_dict(), created_by_id=actor.id,
+                             correction_reason=reason.strip())
+    db.session.add(snapshot)
+    record("tally.run", actor=actor, obj=cycle,
+           data={"rule": result.rule, "tie_break": result.tie_break, "complete": result.complete,
+                 "input_sha256": result.input_sha256, "result_sha256": result.result_sha256,
+                 "correction_reason": snapshot.correction_reason})
+    return snapshot
+
+
+def publish_tally(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
+    """A second staff member signs off; the result becomes public and cannot be withdrawn."""
+    if snapshot.status != TallyStatus.provisional:
+        raise DomainError(_l("Only the latest provisional result can be published."))
+    if snapshot.created_by_id == actor.id:
+        raise NotAllowed(_l("Publication needs a second staff member: the person who ran the count cannot sign it off."))
+    if not snapshot.result.get("complete", False):
+        raise DomainError(_l("This count stopped at a tie the published tie-break cannot settle; it cannot be published."))
+    cycle = db.session.get(Cycle, snapshot.cycle_id)
+    previous = current_snapshot(cycle)
+    if previous is not None:
+        previous.status = TallyStatus.superseded
+    snapshot.status, snapshot.signed_off_by_id, snapshot.published_at = TallyStatus.published, actor.id, utcnow()
+    if cycle.phase == Phase.tallying:
+        cycle.phase = Phase.results
+    record("tally.publish", actor=actor, obj=cycle,
+           data={"result_sha256": snapshot.result_sha256, "input_sha256": snapshot.input_sha256,
+                 "winners": snapshot.result["winners"], "supersedes": previous.result_sha256 if previous else None,
+                 "correction_reason": snapshot.correction_reason})
+    return snapshot
+
+
+def current_snapshot(cycle: Cycle) -> TallySnapshot | None:
+    """The published result now in force, if any."""
+    return db.session.scalars(select(TallySnapshot).filter_by(
+        cycle_id=cycle.id, status=TallyStatus.published)).first()
+
+
+def post_progress(*, actor, project, status: ProgressStatus, percent: int, spent_cents: int,
+                  body: str, locale: str) -> ProgressUpdate:
+    """A public progress report on a funded project."""
+    snapshot = current_snapshot(project.cycle)
+    if snapshot is None or str(project.id) not in snapshot.result["winners"]:
+        raise DomainError(_l("Progress can be reported only on funded projects."))
+    if not 0 <= percent <= 100:
+        raise DomainError(_l("Progress is a percentage from 0 to 100."))
+    if spent_cents < 0:
+        raise DomainError(_l("The amount spent cannot be negative."))
+    update = ProgressUpdate(project_id=project.id, status=status, percent=percent, spent_cents=spent_cents,
+                            body=body.strip()[:4000], locale=locale, author_id=actor.id)
+    db.session.add(update)
+    record("progress.post", actor=actor, obj=project,
+           data={"status": str(status), "percent": percent, "spent_cents": spent_cents})
+    return update

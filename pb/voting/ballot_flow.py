@@ -42,10 +42,11 @@ def ballot_step(cycle, projects, *, cast: Callable[[list[int]], object], **conte
                          status=400 if error else 200, **context)
 
 
-def render_ballot(template, cycle, projects, form, ranking, *, error=None, status=200, **context):
+def render_ballot(template, cycle, projects, form, ranking, *, error=None, status=200,
+                  layout=None, **context):
     rank_of = {pid: i + 1 for i, pid in enumerate(ranking)}
     by_id = {p.id: p for p in projects}
     tr = Localized([cycle, *projects], str(get_locale()))
     return render_template(template, cycle=cycle, projects=projects, form=form, rank_of=rank_of,
                            ranked=[by_id[pid] for pid in ranking if pid in by_id],
-                           error=error, tr=tr, **context), status
+                           error=error, tr=tr, layout=layout, **context), status

@@ -58,3 +58,12 @@ def test_python_dash_m_works() -> None:
                          capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "result sha256:" in run.stdout
+
+
+def test_engine_imports_no_web_framework() -> None:
+    """Importing pb.tally and its CLI loads neither Flask nor SQLAlchemy."""
+    code = ("import sys, pb.tally, pb.tally.cli; "
+            "assert not {'flask', 'sqlalchemy'} & set(sys.modules), 'web import'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=60)
+    assert run.returncode == 0, run.stderr

@@ -47,10 +47,13 @@ def test_mes_equals_pabutools_borda(key: str) -> None:
 
 
 def _web_cases() -> list[tuple[str, str]]:
+    """Every reference case whose options we implement; the "comparison" step of
+    equalshares.net (a satisfaction/exhaustiveness vote between outcomes) is not implemented,
+    so those cases are left out here and listed in docs/COUNTING.md."""
     if not ES.exists():
         return []
-    out = [("js_reference.json", k) for k in _cases("js_reference.json")]
-    return out + [("pb_reference.json", k) for k in _cases("pb_reference.json")]
+    cases = [(source, k) for source in ("js_reference.json", "pb_reference.json") for k in _cases(source)]
+    return [(s, k) for s, k in cases if _load(s)[k]["params"]["comparison"] == "none"]
 
 
 # equalshares.net breaks ties in its utilitarian fill by project order, not by the
@@ -63,8 +66,6 @@ def test_mes_equals_equalshares_net(source: str, key: str) -> None:
     """Winners in selection order equal the equalshares.net tool for each completion."""
     case = _load(source)[key]
     params = case["params"]
-    if params["comparison"] != "none":
-        pytest.skip("comparison step (satisfaction/exhaustiveness vote) is not implemented")
     fixture = case.get("fixture", "poland_wieliczka_2023_green-budget.pb")
     path = ES / fixture if fixture.startswith("poland_wieliczka") else ES / "pb" / fixture
     tie = ",".join(TIES[t] for t in params["tieBreaking"]) or None

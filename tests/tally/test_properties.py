@@ -84,6 +84,10 @@ def test_spending_never_exceeds_the_budget(election: Election, rule: str, points
     assert result.spent + result.left == result.budget
     costs = {p.id: p.cost for p in election.projects}
     assert sum(costs[w] for w in result.winners) == result.spent
+    lefts = [e.params["left"] for r in result.rounds for e in r.events
+             if e.key.endswith("funded") and "left" in e.params]
+    if lefts:
+        assert lefts[-1] == result.left
 
 
 @SETTINGS

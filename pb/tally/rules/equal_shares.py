@@ -311,11 +311,11 @@ def run_equal_shares(profile: Profile, options: Options) -> Outcome:
                 break
     rounds = [Round(i + 1, (Event("tally.mes.funded_free", {"project": ids[c], "cost": 0}),))
               for i, c in enumerate(free)]
-    left = profile.budget - run.spent
+    left = profile.budget
     for c, rho in zip(run.winners, run.rhos, strict=True):
         left -= data.costs[c]
         rounds.append(Round(len(rounds) + 1, (Event("tally.mes.funded", {
-            "project": ids[c], "cost": data.costs[c], "rho": rho, "left": left + 0}),)))
+            "project": ids[c], "cost": data.costs[c], "rho": rho, "left": left}),)))
     left = profile.budget - run.spent
     if options.completion == "add1":
         rounds.append(Round(len(rounds) + 1, (Event("tally.mes.add1", {

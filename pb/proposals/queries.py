@@ -1,0 +1,107 @@
+"""Reads for idea and project pages: filtered lists, counts, timelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import Select, and_, func, or_, select
+
+from pb.audit.models import AuditEvent
+from pb.cycles.models import Cycle
+from pb.db import db
+from pb.enums import IdeaStatus, Phase
+from pb.i18n.models import ContentTranslation
+from pb.proposals.models import Idea, Project
+
+# Project events that belong on the timeline of the ideas behind the project.
+PROJECT_TIMELINE = ("project.ready", "project.draft")
+
+
+@dataclass(frozen=True)
+class IdeaFilters:
+    category: str | None = None
+    area_id: int | None = None
+    status: IdeaStatus | None = None
+    locale: str | None = None
+    q: str = ""
+
+
+def get_idea_or_404(idea_id: int, *, include_draft: bool = False) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or (idea.cycle.phase == Phase.draft and not include_draft):
+        abort(404)
+    return idea
+
+
+def get_project_or_404(project_id: int) -> Project:
+    return db.get_or_404(Project, project_id)
+
+
+def ideas_query(cycle: Cycle, filters: IdeaFilters, *, with_status: bool = True) -> Select:
+    """The cycle's ideas matching `filters`, newest first; the search looks in the original
+    text and in every translation of the title and description."""
+    query = select(Idea).where(Idea.cycle_id == cycle.id)
+    if filters.category:
+        query = query.where(Idea.category == filters.category)
+    if filters.area_id:
+        query = query.where(Idea.area_id == filters.area_id)
+    if filters.locale:
+        query = query.where(Idea.locale == filters.locale)
+    if filters.status and with_status:
+        query = query.where(Idea.status == filters.status)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        translated = select(ContentTranslation.object_id).where(
+            ContentTranslation.object_type == "Idea", ContentTranslation.text.ilike(pattern, escape="\\"))
+        query = query.where(or_(Idea.title.ilike(pattern, escape="\\"),
+                                Idea.body.ilike(pattern, escape="\\"), Idea.id.in_(translated)))
+    return query.order_by(Idea.created_at.desc(), Idea.id.desc())
+
+
+def status_counts(cycle: Cycle, filters: IdeaFilters) -> dict[IdeaStatus, int]:
+    """How many ideas have each status, under every filter except the status itself."""
+    matching = ideas_query(cycle, filters, with_status=False).order_by(None).subquery()
+    rows = db.session.execute(select(matching.c.status, func.count()).group_by(matching.c.status))
+    counts = dict.fromkeys(IdeaStatus, 0)
+    counts.update({IdeaStatus(status): n for status, n in rows})
+    return counts
+
+
+def timeline(idea: Idea) -> list[AuditEvent]:
+    """The idea's public history from the audit log, with its project's ballot events."""
+    about_idea = and_(AuditEvent.object_type == "Idea", AuditEvent.object_id == str(idea.id))
+    condition = about_idea
+    if idea.project_id:
+        condition = or_(about_idea, and_(AuditEvent.object_type == "Project",
+                                         AuditEvent.object_id == str(idea.project_id),
+                                         AuditEvent.action.in_(PROJECT_TIMELINE)))
+    return list(db.session.scalars(select(AuditEvent).where(condition).order_by(AuditEvent.seq)))
+
+
+def merge_targets(idea: Idea) -> list[Idea]:
+    """Ideas this one may be merged into: the cycle's others that were not merged themselves."""
+    return list(db.session.scalars(
+        select(Idea).where(Idea.cycle_id == idea.cycle_id, Idea.id != idea.id,
+                           Idea.status != IdeaStatus.merged).order_by(Idea.title)))
+
+
+def ideas_for_new_project(cycle: Cycle) -> list[Idea]:
+    """Advanced ideas that do not feed a project yet."""
+    return list(db.session.scalars(
+        select(Idea).where(Idea.cycle_id == cycle.id, Idea.status == IdeaStatus.advanced,
+                           Idea.project_id.is_(None)).order_by(Idea.title)))
+
+
+def cycle_projects(cycle: Cycle) -> list[Project]:
+    return list(db.session.scalars(select(Project).filter_by(cycle_id=cycle.id).order_by(Project.title)))
+
+
+def project_translations(project: Project) -> dict[str, dict[str, str]]:
+    """{locale: {"title": ..., "summary": ...}} of the project's other languages."""
+    rows = db.session.scalars(select(ContentTranslation).filter_by(object_type="Project",
+                                                                   object_id=project.id))
+    found: dict[str, dict[str, str]] = {}
+    for row in rows:
+        found.setdefault(row.locale, {})[row.field] = row.text
+    return found

@@ -1,0 +1,23 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from pb.enums import ProgressStatus
+from pb.i18n.phases import PROGRESS_NAMES
+
+
+class RunTallyForm(FlaskForm):
+    reason = TextAreaField(_l("Public reason (needed only to correct a published result)"),
+                           validators=[Optional(), Length(max=1000)])
+
+
+class PublishForm(FlaskForm):
+    pass
+
+
+class ProgressForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[(s.value, PROGRESS_NAMES[s]) for s in ProgressStatus])
+    percent = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(min=0, max=100)])
+    spent = StringField(_l("Amount spent so far (for example 12,500.00)"), validators=[InputRequired(), Length(max=20)])
+    body = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=4000)])

@@ -1,0 +1,52 @@
+"""Reads for the results pages: the published snapshot, funded projects, turnout."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from babel.numbers import get_currency_precision
+from flask import abort
+from sqlalchemy import select
+
+from pb.cycles.models import Cycle
+from pb.db import db
+from pb.kiosk.models import Site
+from pb.proposals.models import Project
+from pb.results.models import TallySnapshot
+from pb.results.services import current_snapshot
+from pb.voting.models import Ballot
+
+MIN_CELL = 20  # DESIGN: nothing is published in a breakdown with fewer than 20 ballots
+
+
+def published_or_404(cycle: Cycle) -> TallySnapshot:
+    snapshot = current_snapshot(cycle)
+    if snapshot is None:
+        abort(404)
+    return snapshot
+
+
+def cents_converter(cycle: Cycle, snapshot: TallySnapshot):
+    """The engine counts in the published file's money scale; pages show minor units."""
+    factor = 10 ** (get_currency_precision(cycle.currency) - snapshot.result.get("money_decimals", 0))
+    return lambda value: int(value) * factor
+
+
+def projects_by_id(cycle: Cycle) -> dict[str, Project]:
+    return {str(p.id): p for p in db.session.scalars(select(Project).filter_by(cycle_id=cycle.id))}
+
+
+def turnout(cycle: Cycle) -> dict:
+    """Ballots by channel, site and language; any group under MIN_CELL is merged into 'other'."""
+    rows = db.session.execute(select(Ballot.channel, Ballot.site_id, Ballot.locale).filter_by(cycle_id=cycle.id)).all()
+    sites = dict(db.session.execute(select(Site.id, Site.name).filter_by(cycle_id=cycle.id)).all())
+    return {"total": len(rows),
+            "channel": _suppress(Counter(str(c) for c, _, _ in rows)),
+            "site": _suppress(Counter(sites[s] for _, s, _ in rows if s is not None)),
+            "language": _suppress(Counter(lang for _, _, lang in rows if lang))}
+
+
+def _suppress(counter: Counter) -> dict:
+    shown = {k: v for k, v in sorted(counter.items()) if v >= MIN_CELL}
+    hidden = sum(v for v in counter.values() if v < MIN_CELL)
+    return {"shown": shown, "small": hidden}

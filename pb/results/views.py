@@ -1,0 +1,170 @@
+"""Results: staff count and sign-off, the public results page, downloads and progress reports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from pb.accounts.access import public, roles
+from pb.cycles.models import Cycle
+from pb.cycles.queries import get_cycle_or_404
+from pb.db import db
+from pb.enums import Role
+from pb.errors import DomainError
+from pb.i18n.content import Localized
+from pb.proposals.models import Project
+from pb.proposals.money import parse_money
+from pb.results import queries, services
+from pb.results.explain import explain
+from pb.results.forms import ProgressForm, PublishForm, RunTallyForm
+from pb.results.models import BoxSeal, TallySnapshot
+from pb.results.tally import ballots_pb, recount_command, sealed_rankings
+from pb.voting.models import Ballot
+
+bp = Blueprint("results", __name__)
+ZERO = re.compile(r"\$?\s*0+(\.0{1,2})?")
+
+
+def _explained(cycle, snapshot):
+    """Names in the reader's language, sentences for each round, points per project."""
+    by_id = queries.projects_by_id(cycle)
+    tr = Localized([cycle, *by_id.values()], str(get_locale()))
+    names = {pid: tr(p, "title").text for pid, p in by_id.items()}
+    to_cents = queries.cents_converter(cycle, snapshot)
+    steps = [explain(e, names=names, to_cents=to_cents, currency=cycle.currency)
+             for r in snapshot.result["rounds"] for e in r["events"]]
+    totals = sorted(((by_id[pid], int(points)) for pid, points in snapshot.result["totals"].items() if pid in by_id),
+                    key=lambda row: -row[1])
+    return {"tr": tr, "names": names, "steps": steps, "totals": totals, "by_id": by_id,
+            "winners": [by_id[w] for w in snapshot.result["winners"] if w in by_id],
+            "spent": to_cents(snapshot.result["spent"]), "left": to_cents(snapshot.result["left"]),
+            "max_points": max([p for _, p in totals] or [1]) or 1}
+
+
+# ---- staff: count, review, sign off ------------------------------------------------------
+
+@bp.get("/admin/cycles/<slug>/count")
+@roles(Role.staff, Role.observer)
+def count_page(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    snapshots = db.session.scalars(select(TallySnapshot).filter_by(cycle_id=cycle.id)
+                                   .order_by(TallySnapshot.id.desc())).all()
+    latest = snapshots[0] if snapshots else None
+    return render_template("results/count.html", cycle=cycle, snapshots=snapshots, latest=latest,
+                           seal=db.session.get(BoxSeal, cycle.id), run_form=RunTallyForm(),
+                           publish_form=PublishForm(), **(_explained(cycle, latest) if latest else {}))
+
+
+@bp.post("/admin/cycles/<slug>/count")
+@roles(Role.staff)
+def run_count(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = RunTallyForm()
+    if form.validate_on_submit():
+        try:
+            services.run_tally(actor=current_user, cycle=cycle, reason=form.reason.data or "")
+            db.session.commit()
+            flash(_("The votes were counted. Check the provisional result, then ask a second staff member to publish it."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("results.count_page", slug=slug))
+
+
+@bp.post("/admin/count/<id:snapshot_id>/publish")
+@roles(Role.staff)
+def publish(snapshot_id: int):
+    snapshot = db.session.get(TallySnapshot, snapshot_id) or abort(404)
+    cycle = db.session.get(Cycle, snapshot.cycle_id)
+    if PublishForm().validate_on_submit():
+        try:
+            services.publish_tally(actor=current_user, snapshot=snapshot)
+            db.session.commit()
+            flash(_("The result is published."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("results.count_page", slug=cycle.slug))
+
+
+# ---- public results and downloads --------------------------------------------------------
+
+@bp.get("/cycles/<slug>/results")
+@public
+def public_results(slug: str):
+    cycle = get_cycle_or_404(slug)
+    snapshot = queries.published_or_404(cycle)
+    return render_template("results/public.html", cycle=cycle, snapshot=snapshot,
+                           seal=db.session.get(BoxSeal, cycle.id), turnout=queries.turnout(cycle),
+                           min_cell=queries.MIN_CELL, recount=recount_command(cycle),
+                           **_explained(cycle, snapshot))
+
+
+def _download(cycle, body: str, name: str, mimetype: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{cycle.slug}-{name}"'})
+
+
+@bp.get("/cycles/<slug>/results/ballots.pb")
+@public
+def ballots_file(slug: str):
+    cycle = get_cycle_or_404(slug)
+    queries.published_or_404(cycle)
+    return _download(cycle, ballots_pb(cycle), "ballots.pb", "text/plain")
+
+
+@bp.get("/cycles/<slug>/results/ballots.csv")
+@public
+def ballots_csv(slug: str):
+    cycle = get_cycle_or_404(slug)
+    queries.published_or_404(cycle)
+    header = ",".join(f"rank_{r}" for r in range(1, cycle.max_ranks + 1))
+    rows = [",".join(r + [""] * (cycle.max_ranks - len(r))) for r in sealed_rankings(cycle)]
+    return _download(cycle, "\n".join([header, *rows]) + "\n", "ballots.csv", "text/csv")
+
+
+@bp.get("/cycles/<slug>/results/trackers.txt")
+@public
+def trackers(slug: str):
+    cycle = get_cycle_or_404(slug)
+    queries.published_or_404(cycle)
+    codes = sorted(db.session.scalars(select(Ballot.tracker).filter_by(cycle_id=cycle.id)))
+    return _download(cycle, "\n".join(codes) + "\n", "trackers.txt", "text/plain")
+
+
+@bp.get("/cycles/<slug>/results/result.json")
+@public
+def result_json(slug: str):
+    cycle = get_cycle_or_404(slug)
+    snapshot = queries.published_or_404(cycle)
+    return _download(cycle, json.dumps(snapshot.result, ensure_ascii=False, indent=2), "result.json",
+                     "application/json")
+
+
+# ---- implementation progress -------------------------------------------------------------
+
+@bp.route("/projects/<id:project_id>/progress", methods=["GET", "POST"])
+@roles(Role.staff)
+def progress(project_id: int):
+    project = db.session.get(Project, project_id) or abort(404)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            text = form.spent.data.strip()
+            spent = 0 if ZERO.fullmatch(text) else parse_money(text, max_cents=project.cycle.budget_cents)
+            services.post_progress(actor=current_user, project=project, status=form.status.data,
+                                   percent=form.percent.data, spent_cents=spent, body=form.body.data or "",
+                                   locale=str(get_locale()))
+            db.session.commit()
+            flash(_("Progress posted."), "success")
+            return redirect(url_for("cycles.project", project_id=project_id))
+        except DomainError as error:
+            db.session.rollback()
+            form.spent.errors.append(str(error))
+    return render_template("results/progress.html", project=project, form=form), 400 if form.errors else 200

@@ -1,0 +1,71 @@
+"""A kiosk morning in a real browser: three residents, one walks away mid-ballot."""
+
+from sqlalchemy import select
+
+from pb.db import db
+from pb.enums import Role
+from pb.voting.models import Ballot
+from tests.conftest import DEFAULT_PASSWORD
+from tests.kiosk.conftest import site  # noqa: F401  (fixture)
+from tests.voting.conftest import voting_cycle  # noqa: F401  (fixture)
+
+
+def check_in(page, name):
+    page.get_by_label("Resident's full name").fill(name)
+    page.get_by_label("Date of birth").fill("1980-06-15")
+    page.get_by_label("Neighbourhood where they live").select_option(index=1)
+    page.get_by_label("The resident confirms").check()
+    page.get_by_role("button", name="Start the ballot").click()
+    page.wait_for_url("**/ballot")
+
+
+def nothing_left(page, previous: str) -> None:
+    """Back shows nothing of the previous voter, and client storage is empty."""
+    page.go_back()
+    assert previous not in page.content()
+    assert "/ballot" not in page.url and "/thanks" not in page.url
+    assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+
+
+def test_three_residents_one_walks_away(page, make, voting_cycle, site):  # noqa: F811
+    cycle, ids = voting_cycle
+    cycle.kiosk_idle_seconds = 3
+    db.session.commit()
+    liaison = make.user(Role.liaison)
+    page.goto("/login")
+    page.get_by_label("Email").fill(liaison.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/kiosk/")
+    page.get_by_role("button", name="Open kiosk on this device").click()
+    assert page.get_by_role("heading", name="Vote here").is_visible()
+
+    # Resident 1 votes; leaves something in storage that must not survive them.
+    check_in(page, "Ana Silva")
+    page.evaluate("sessionStorage.setItem('draft', 'Ana'); localStorage.setItem('draft', 'Ana')")
+    page.locator(f"#rank-{ids[1]}").select_option("1")
+    page.get_by_role("button", name="Review my ballot").click()
+    page.get_by_role("button", name="Cast my ballot").click()
+    tracker = page.locator("#tracker").inner_text()
+    page.get_by_role("link", name="Done").click()
+    page.wait_for_selector("text=Vote here")
+    nothing_left(page, tracker)
+
+    # Resident 2 starts ranking, then walks away: the idle timer discards the ballot.
+    page.goto(page.url)
+    check_in(page, "Bo Chen")
+    page.locator(f"#rank-{ids[2]}").select_option("1")
+    page.wait_for_selector("text=The unfinished ballot was discarded", timeout=15_000)
+    nothing_left(page, "Bo Chen")
+
+    # Resident 3 votes.
+    page.goto(page.url)
+    check_in(page, "Cy Omar")
+    page.locator(f"#rank-{ids[3]}").select_option("1")
+    page.get_by_role("button", name="Review my ballot").click()
+    page.get_by_role("button", name="Cast my ballot").click()
+    assert page.locator("#tracker").is_visible()
+
+    db.session.rollback()
+    rankings = sorted(db.session.scalars(select(Ballot.ranking)).all())
+    assert rankings == sorted([[ids[1]], [ids[3]]])

@@ -1,0 +1,39 @@
+import pytest
+
+from pb.db import db
+from pb.enums import Role
+from pb.kiosk.services import add_site
+from tests.conftest import csrf_from, login
+from tests.voting.conftest import codes, voting_cycle  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def site(voting_cycle):  # noqa: F811
+    cycle, _ = voting_cycle
+    site = add_site(actor=None, cycle=cycle, name="Eastside Library", area=cycle.areas[0])
+    db.session.commit()
+    return site
+
+
+@pytest.fixture
+def liaison(make):
+    return make.user(Role.liaison)
+
+
+@pytest.fixture
+def kiosk_client(app, liaison, site):
+    """A liaison's device in kiosk mode at `site`; yields (client, kiosk_id)."""
+    client = app.test_client()
+    login(client, liaison)
+    token = csrf_from(client.get("/kiosk/").get_data(as_text=True))
+    response = client.post("/kiosk/sessions", data={"site": str(site.id), "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    kiosk_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    return client, kiosk_id
+
+
+def check_in(client, kiosk_id, cycle, name="Lan Tran", birth_date="1975-03-02", **overrides):
+    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True))
+    data = {"name": name, "birth_date": birth_date, "area": cycle.areas[0].slug, "attest": "y",
+            "csrf_token": token} | overrides
+    return client.post(f"/kiosk/{kiosk_id}/check-in", data=data)

@@ -1,0 +1,131 @@
+"""Kiosk sessions: locked to voting screens, check-in against the shared roll, no leftovers."""
+
+import time
+
+from sqlalchemy import func, select
+
+from pb.db import db
+from pb.enums import Channel
+from pb.kiosk.models import KioskSession
+from pb.voting.models import Ballot
+from tests.conftest import csrf_from
+from tests.kiosk.conftest import check_in
+from tests.voting.conftest import enter_code, ranks
+
+
+def ballots() -> list[Ballot]:
+    db.session.rollback()
+    return list(db.session.scalars(select(Ballot)))
+
+
+def cast(client, kiosk_id, ids, *order):
+    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
+    return client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, *order)})
+
+
+def test_kiosk_ballot_records_channel_and_site_only(kiosk_client, voting_cycle, site):
+    """A kiosk ballot carries channel and site; the thanks page shows a tracker, then resets."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    assert check_in(client, kiosk_id, cycle).status_code == 302
+    response = cast(client, kiosk_id, ids, 1, 0)
+    assert response.location.endswith(f"/kiosk/{kiosk_id}/thanks")
+    thanks = client.get(response.location)
+    assert 'id="tracker"' in thanks.get_data(as_text=True)
+    assert thanks.headers["Cache-Control"] == "no-store" and "storage" in thanks.headers["Clear-Site-Data"]
+    [ballot] = ballots()
+    assert (ballot.channel, ballot.site_id, ballot.ranking) == (Channel.kiosk, site.id, [ids[1], ids[0]])
+    assert client.get(f"/kiosk/{kiosk_id}/thanks").status_code == 302  # the tracker is shown once
+
+
+def test_kiosk_mode_locks_the_device(kiosk_client):
+    """In kiosk mode every other page leads back to the kiosk start screen."""
+    client, kiosk_id = kiosk_client
+    for url in ("/", "/admin/", "/kiosk/", "/audit/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.endswith(f"/kiosk/{kiosk_id}/")
+
+
+def test_already_voted_online_is_shown_to_the_liaison(app, kiosk_client, voting_cycle, codes, make):
+    """A resident who registered and voted online is refused at check-in, with the channel named."""
+    from datetime import date
+
+    from pb.voting.services import cast_ballot, register_voter
+
+    cycle, ids = voting_cycle
+    entry = register_voter(cycle=cycle, name="Lan Tran", birth_date=date(1975, 3, 2), area=cycle.areas[0],
+                           channel=Channel.online, today=date(2027, 1, 1))
+    cast_ballot(cycle=cycle, credential=f"roll:{entry.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    db.session.commit()
+    client, kiosk_id = kiosk_client
+    response = check_in(client, kiosk_id, cycle, name="LAN  TRAN")
+    assert response.status_code == 409 and "already voted in this cycle (online)" in response.get_data(as_text=True)
+
+
+def test_registered_but_not_voted_can_vote_at_kiosk(kiosk_client, voting_cycle):
+    """The roll is shared: checking in the same person twice before they vote is fine, voting twice is not."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    check_in(client, kiosk_id, cycle)
+    client.get(f"/kiosk/{kiosk_id}/timeout")  # walked away
+    assert check_in(client, kiosk_id, cycle).status_code == 302
+    cast(client, kiosk_id, ids, 0)
+    again = check_in(client, kiosk_id, cycle)
+    assert again.status_code == 409 and "at a kiosk" in again.get_data(as_text=True)
+    assert len(ballots()) == 1
+
+
+def test_idle_ballot_is_discarded_on_the_server(app, kiosk_client, voting_cycle, monkeypatch):
+    """After the idle timeout the ballot page refuses the old voter even without JavaScript."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    check_in(client, kiosk_id, cycle)
+    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
+    later = time.time() + cycle.kiosk_idle_seconds + 1
+    monkeypatch.setattr("pb.kiosk.views.time.time", lambda: later)
+    response = client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
+    assert response.status_code == 302 and response.location.endswith(f"/kiosk/{kiosk_id}/")
+    assert ballots() == []
+
+
+def test_leaving_kiosk_mode_needs_the_password_and_reports_counts(kiosk_client, voting_cycle):
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    check_in(client, kiosk_id, cycle)
+    cast(client, kiosk_id, ids, 0)
+    check_in(client, kiosk_id, cycle, name="Someone Else")
+    client.get(f"/kiosk/{kiosk_id}/timeout")
+    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/exit").get_data(as_text=True))
+    wrong = client.post(f"/kiosk/{kiosk_id}/exit", data={"password": "guess-guess", "csrf_token": token})
+    assert wrong.status_code == 400 and client.get("/").status_code == 302  # still locked
+    done = client.post(f"/kiosk/{kiosk_id}/exit", data={"password": "correct horse battery", "csrf_token": token})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and 'id="check-ins">2<' in page and 'id="ballots">1<' in page
+    assert client.get("/").status_code == 200  # unlocked
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(KioskSession.closed_at.is_not(None))) == 1
+
+
+def test_bad_check_in_changes_nothing(kiosk_client, voting_cycle):
+    client, kiosk_id = kiosk_client
+    cycle, _ = voting_cycle
+    for overrides in ({"attest": ""}, {"birth_date": "2024-01-01"}, {"area": "mars"}, {"name": ""}):
+        assert check_in(client, kiosk_id, cycle, **overrides).status_code == 400
+    db.session.rollback()
+    assert db.session.scalar(select(KioskSession.check_ins)) == 0
+
+
+def test_another_device_cannot_drive_the_kiosk(app, kiosk_client, liaison):
+    """A kiosk session answers only on the device that opened it."""
+    from tests.conftest import login
+
+    _, kiosk_id = kiosk_client
+    other = app.test_client()
+    login(other, liaison)
+    assert other.get(f"/kiosk/{kiosk_id}/").status_code == 404
+
+
+def test_online_credential_flow_is_unaffected(client, voting_cycle, codes):
+    """Kiosk mode is per device: an online voter elsewhere still reaches their ballot."""
+    cycle, _ = voting_cycle
+    assert enter_code(client, cycle, codes[0])

@@ -1,0 +1,60 @@
+"""Staff type dollars; the platform stores exact integer cents."""
+
+import pytest
+
+from pb.proposals.money import (
+    InvalidMoney,
+    breakdown_to_input,
+    cents_to_input,
+    parse_breakdown,
+    parse_money,
+)
+
+BUDGET = 400_000_00
+
+
+@pytest.mark.parametrize("text, cents", [
+    ("12,500.00", 1_250_000), ("12500", 1_250_000), ("$12,500.5", 1_250_050), (" 0.01 ", 1),
+    ("400,000.00", BUDGET), ("1,234,567.89", None), ("19.99", 1999), ("0.10", 10),
+])
+def test_amounts_parse_to_exact_cents(app, text, cents):
+    """Typed dollars become exact cents (no float rounding); more than the budget is refused."""
+    if cents is None:
+        with pytest.raises(InvalidMoney, match="more than the whole budget"):
+            parse_money(text, max_cents=BUDGET)
+    else:
+        assert parse_money(text, max_cents=BUDGET) == cents
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "dollars and cents"), ("abc", "dollars and cents"), ("12.345", "dollars and cents"),
+    ("-5", "more than zero"), ("0", "more than zero"), ("0.00", "more than zero"),
+    ("1,2,3", "dollars and cents"), ("12,50", "dollars and cents"), ("1e6", "dollars and cents"),
+    ("NaN", "dollars and cents"), ("Infinity", "dollars and cents"), ("12.", "dollars and cents"),
+    ("99999999999999999999999", "whole budget"), ("١٢", "dollars and cents"),
+])
+def test_invalid_amounts_are_refused(app, text, message):
+    """Negatives, zero, more than two decimals, words and odd separators get a clear message."""
+    with pytest.raises(InvalidMoney, match=message):
+        parse_money(text, max_cents=BUDGET)
+
+
+def test_breakdown_lines_parse_and_round_trip(app):
+    """Each "item: amount" line becomes an item in cents; the form shows it back the same way."""
+    text = "Van lease, 12 months: 36,000.00\n\nDriver: 24,000.50\n"
+    items = parse_breakdown(text, max_cents=BUDGET)
+    assert items == [{"item": "Van lease, 12 months", "cents": 3_600_000},
+                     {"item": "Driver", "cents": 2_400_050}]
+    assert parse_breakdown(breakdown_to_input(items), max_cents=BUDGET) == items
+    assert cents_to_input(1_250_000) == "12,500.00"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Van lease 36,000", "Line 1 .*needs an item"), ("Van: 10\n: 5", "Line 2 .*needs an item"),
+    ("Van: ten", "Line 1 of the cost breakdown: Enter an amount"),
+    ("\n".join(f"Item {i}: 1" for i in range(21)), "at most 20 lines"),
+])
+def test_bad_breakdown_lines_name_the_line(app, text, message):
+    """A bad breakdown line is refused with its line number."""
+    with pytest.raises(InvalidMoney, match=message):
+        parse_breakdown(text, max_cents=BUDGET)
