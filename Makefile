@@ -35,7 +35,11 @@ run: $(VENV)/.run-deps translations/.compiled
 system-deps:
 	.ci/system-deps
 
-test: $(VENV)/.test-deps translations/.compiled system-deps lint i18n-check
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: $(VENV)/.test-deps translations/.compiled system-deps node_modules/axe-core/axe.min.js lint i18n-check
 	$(BIN)/pytest
 	.ci/with-postgres $(BIN)/pytest --db=postgresql
 

@@ -18,7 +18,7 @@ def test_demo_twice_leaves_the_same_counts(runner):
     first = runner.invoke(args=["pb", "demo"])
     assert first.exit_code == 0, first.output
     counts = table_counts()
-    assert counts["Project"] == 12 and counts["Ballot"] >= 200 and counts["Idea"] >= 25
+    assert counts["Project"] == 20 and counts["Ballot"] >= 500 and counts["Idea"] >= 25 and counts["TallySnapshot"] == 1
     second = runner.invoke(args=["pb", "demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert table_counts() == counts

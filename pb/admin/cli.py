@@ -76,7 +76,11 @@ def demo_command():
     if not inspect(db.engine).has_table("alembic_version"):
         upgrade()
     created = load_demo()
-    click.echo("Demo cycle loaded." if created else "Demo cycle already present; nothing changed.")
+    if created:
+        from pb.results.services import vacuum
+
+        vacuum()  # the finished demo cycle's box was sealed: drop old row images
+    click.echo("Demo cycles loaded." if created else "Demo cycles already present; nothing changed.")
     click.echo("Demo sign-ins (password for all: from DEMO_PASSWORD, default 'demo-password'):")
     for email, _name, role in DEMO_USERS:
         click.echo(f"  {role:<9} {email}")

@@ -123,8 +123,9 @@ def load_demo() -> bool:
     if db.session.scalar(select(Cycle.id).filter_by(slug=SLUG)):
         return False
     password = current_app.config["DEMO_PASSWORD"]
-    users = {role: create_user(actor=None, email=email, name=name, password=password, role=role)
+    users = {email: create_user(actor=None, email=email, name=name, password=password, role=role)
              for email, name, role in DEMO_USERS}
+    users |= {role: users[email] for email, _, role in reversed(DEMO_USERS)}  # first of each role
     staff, liaison = users[Role.staff], users[Role.liaison]
     cycle = _create_demo_cycle(staff)
     advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
@@ -133,6 +134,7 @@ def load_demo() -> bool:
     projects = _develop_projects(cycle, staff, ideas)
     advance_phase(actor=staff, cycle=cycle, current=Phase.development)
     _cast_demo_ballots(cycle, staff, users[Role.liaison], [p.id for p in projects])
+    _completed_cycle(staff, users["staff2@example.org"], users[Role.resident])
     db.session.commit()
     return True
 
@@ -239,3 +241,58 @@ def _cast_demo_ballots(cycle, staff, liaison, project_ids: list[int]) -> None:
         enter_sheet(actor=liaison, batch=batch, sheet_no=sheet, ranking=[] if reason else ranking(),
                     invalid_reason=reason)
     close_batch(actor=liaison, batch=batch)
+
+
+NORTHGATE_PROJECTS = [  # (title, dollars, progress: (status, percent, spent dollars, note) or None)
+    ("Mobile health van stops at the food bank", 85_000, ("in_progress", 60, 48_000, "The van visits twice a week; a nurse and a driver are hired.")),
+    ("Safe walking routes to Northgate clinic", 40_000, ("done", 100, 38_500, "Crosswalks painted and 14 solar lights installed.")),
+    ("Diabetes cooking classes in Spanish and Somali", 30_000, ("in_progress", 35, 9_000, "First two class series are full.")),
+    ("Free bus passes for hospital appointments", 60_000, ("planning", 10, 2_000, "Agreement with the transit agency is being signed.")),
+    ("Teen mental health drop-in", 70_000, None),
+    ("Community garden at the senior housing", 25_000, None),
+    ("Air conditioners for heat-sensitive patients", 45_000, None),
+    ("Laundry vouchers for families in shelters", 20_000, None),
+]
+
+
+def _completed_cycle(staff, second_staff, resident) -> None:
+    """A finished cycle, so the demo also shows a published, checkable result and progress."""
+    from pb.results.services import post_progress, publish_tally, run_tally
+
+    start = datetime(2026, 1, 12, 14, tzinfo=UTC)
+    cycle = create_cycle(
+        actor=staff, slug="northgate-2026", locale="en", budget_cents=250_000_00, currency="USD",
+        title="Northgate Community Health Fund 2026",
+        description="Residents of Northgate decided how to spend $250,000 of Mercy Northgate's community benefit funds.",
+        languages=list(current_app.config["LANGUAGES"]), areas=[("north", "North Side"), ("south", "South Side")],
+        schedule={phase: start + timedelta(weeks=5 * i) for i, phase in enumerate(list(Phase)[1:])},
+        rule="greedy", tie_break="lexicographic", max_ranks=3, min_age=14)
+    advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
+    advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
+    projects = []
+    for title, dollars, _progress in NORTHGATE_PROJECTS:
+        project = create_project(actor=staff, cycle=cycle, title=title, summary=title + ".", locale="en",
+                                 cost_cents=dollars * 100, category="health_access", area=cycle.areas[0])
+        projects.append(mark_ready(actor=staff, project=project))
+    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    rng = random.Random(2026)
+    weights = [1.0 / (1 + 0.3 * i) for i in range(len(projects))]
+    for n in range(240):
+        voter = register_voter(cycle=cycle, name=f"Northgate Voter {n}", area=cycle.areas[n % 2],
+                               channel=Channel.online, birth_date=date(1960 + n % 40, 1 + n % 12, 1 + n % 28),
+                               today=date(2026, 5, 1))
+        ranking = []
+        while len(ranking) < rng.choice([1, 2, 3, 3]):
+            pick = rng.choices(projects, weights)[0].id
+            if pick not in ranking:
+                ranking.append(pick)
+        cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ranking,
+                    channel=Channel.online, locale=cycle.locales[n % len(cycle.locales)])
+    advance_phase(actor=staff, cycle=cycle, current=Phase.voting)  # seals the box
+    snapshot = publish_tally(actor=second_staff, snapshot=run_tally(actor=staff, cycle=cycle))
+    advance_phase(actor=staff, cycle=cycle, current=Phase.results)
+    for project, (_, _, progress) in zip(projects, NORTHGATE_PROJECTS, strict=True):
+        if progress and str(project.id) in snapshot.result["winners"]:
+            status, percent, spent, note = progress
+            post_progress(actor=staff, project=project, status=status, percent=percent,
+                          spent_cents=spent * 100, body=note, locale="en")

@@ -14,6 +14,11 @@ class Language:
     name: str  # the language's name for itself, as the picker shows it
     direction: str = "ltr"
 
+    @property
+    def tag(self) -> str:
+        """The BCP 47 tag for lang= attributes ("zh-Hans", not Babel's "zh_Hans")."""
+        return self.code.replace("_", "-")
+
 
 SHIPPED = {
     lang.code: lang

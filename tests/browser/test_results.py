@@ -1,0 +1,42 @@
+"""Close voting, count, sign off and publish in a real browser; then read the public results."""
+
+from pb.enums import Role
+from tests.conftest import DEFAULT_PASSWORD
+from tests.results.conftest import cast_cycle  # noqa: F401  (fixture)
+from tests.voting.conftest import voting_cycle  # noqa: F401  (fixture)
+
+
+def sign_in(page, user):
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/")
+
+
+def test_close_count_sign_off_publish(page, make, cast_cycle):  # noqa: F811
+    cycle, ids = cast_cycle
+    first, second = make.user(Role.staff), make.user(Role.staff)
+    page.goto(f"/cycles/{cycle.slug}")
+    assert page.get_by_role("link", name="See the results").count() == 0
+
+    sign_in(page, first)
+    page.get_by_role("button", name="Move to “Counting”").click()
+    page.get_by_role("link", name="Count and publish").click()
+    page.get_by_role("button", name="Count the votes").click()
+    assert page.locator("#provisional-funded li").count() == 4
+    page.get_by_role("button", name="Sign off and publish").click()
+    assert page.get_by_text("second staff member").first.is_visible()  # refused: same person
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, second)
+    page.goto(f"/admin/cycles/{cycle.slug}/count")
+    page.get_by_role("button", name="Sign off and publish").click()
+    assert page.get_by_text("The result is published.").is_visible()
+
+    page.goto(f"/cycles/{cycle.slug}")
+    page.get_by_role("link", name="See the results").click()
+    assert page.get_by_role("heading", name="Funded projects").is_visible()
+    assert page.locator("#funded li").count() == 4
+    assert page.locator("#steps li").first.inner_text().startswith("Project 2 was funded")
+    assert len(page.locator("#result-sha").inner_text()) == 64
