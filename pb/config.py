@@ -19,6 +19,7 @@ class Defaults:
     DATABASE_URL: str | None = None  # None → instance/pb.sqlite3
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SEND_FILE_MAX_AGE_DEFAULT = 3600  # static css/js: cached an hour, small enough to ship fixes
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -38,3 +38,9 @@ def project(project_id: int):
         abort(404)
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
                            tr=Localized([item, item.cycle, *item.ideas], str(get_locale())))
+
+
+@bp.get("/accessibility")
+@public
+def accessibility():
+    return render_template("cycles/accessibility.html")

@@ -43,7 +43,8 @@ def test_batch_reconciles_before_closing(batch_page, voting_cycle):
     enter(client, url, token, 3, ranks(ids, 2))
     client.post(f"{url}/close", data={"csrf_token": token})
     assert paper_ballots() == 2
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("paper.%"))).all()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("paper.%"))
+                                 .order_by(AuditEvent.seq)).all()
     assert actions == ["paper.open", "paper.close"]  # sheets are sealed by the close digest
 
 
