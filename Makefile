@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint i18n i18n-check system-deps lock bench clean
+.PHONY: screenshots run test test-sqlite test-postgres lint i18n i18n-check system-deps lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ i18n: $(VENV)/.run-deps
 
 i18n-check: $(VENV)/.test-deps
 	$(BIN)/python -m pb.i18n.check
+
+screenshots: $(VENV)/.test-deps translations/.compiled system-deps
+	$(BIN)/python docs/screenshots.py
 
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"

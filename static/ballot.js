@@ -31,11 +31,16 @@
     }
   }
 
-  function button(label, onClick) {
+  function button(label, project, onClick) {
+    // Short visible label; the project name is read out too, so each button is unambiguous.
     var b = document.createElement("button");
+    var hidden = document.createElement("span");
     b.type = "button";
     b.className = "button small secondary";
     b.textContent = label;
+    hidden.className = "visually-hidden";
+    hidden.textContent = ": " + project;
+    b.appendChild(hidden);
     b.addEventListener("click", onClick);
     return b;
   }
@@ -72,9 +77,12 @@
           if (again) { again.querySelector("button").focus(); }
         };
       };
-      item.appendChild(button(panel.getAttribute("data-up") + ": " + titleOf(card), move(-1)));
-      item.appendChild(button(panel.getAttribute("data-down") + ": " + titleOf(card), move(1)));
-      item.appendChild(button(panel.getAttribute("data-remove") + ": " + titleOf(card), function () {
+      var actions = document.createElement("span");
+      actions.className = "ranking-actions";
+      actions.appendChild(button(panel.getAttribute("data-up"), titleOf(card), move(-1)));
+      actions.appendChild(button(panel.getAttribute("data-down"), titleOf(card), move(1)));
+      item.appendChild(actions);
+      actions.appendChild(button(panel.getAttribute("data-remove"), titleOf(card), function () {
         apply(order.filter(function (c) { return c !== card; }), null);
       }));
       item.addEventListener("dragstart", function (e) { e.dataTransfer.setData("text/plain", String(i)); });

@@ -9,12 +9,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from pb.accounts.services import create_user
+from pb.admin.demo_translations import EASTSIDE, NORTHGATE
 from pb.cycles.models import Cycle
 from pb.cycles.services import advance_phase, create_cycle
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.i18n.content import set_translation
+from pb.i18n.services import review_translation, translate_field
 from pb.kiosk.paper_services import close_batch, enter_sheet, open_batch
 from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
@@ -131,10 +133,10 @@ def load_demo() -> bool:
     advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
     ideas = _submit_ideas(cycle, staff, liaison, users[Role.resident])
     advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
-    projects = _develop_projects(cycle, staff, ideas)
+    projects = _develop_projects(cycle, staff, users[Role.liaison], ideas)
     advance_phase(actor=staff, cycle=cycle, current=Phase.development)
     _cast_demo_ballots(cycle, staff, users[Role.liaison], [p.id for p in projects])
-    _completed_cycle(staff, users["staff2@example.org"], users[Role.resident])
+    _completed_cycle(staff, users["staff2@example.org"], users[Role.liaison])
     db.session.commit()
     return True
 
@@ -147,7 +149,7 @@ def _create_demo_cycle(staff) -> Cycle:
         title="Eastside Community Health Fund 2027",
         description=("Mercy Eastside Health sets aside $400,000 of its community benefit funds "
                      "for projects chosen by residents of Riverside, Hillcrest and Old Mill."),
-        languages=list(current_app.config["LANGUAGES"]), areas=AREAS, schedule=schedule,
+        languages=["en", "es", "ar"], areas=AREAS, schedule=schedule,
         rule="greedy", tie_break="lexicographic", max_ranks=5, min_age=14,
     )
     set_translation(obj=cycle, field="title", locale="es", text="Fondo Comunitario de Salud de Eastside 2027", translator=staff)
@@ -172,7 +174,17 @@ def _submit_ideas(cycle, staff, liaison, resident) -> list:
     return ideas
 
 
-def _develop_projects(cycle, staff, ideas) -> list:
+def _translate_and_review(project, texts: dict, *, translator, reviewer) -> None:
+    """A liaison translates title and summary; a staff member reviews (as the ballot requires)."""
+    for locale, (title, summary) in texts.items():
+        if locale == project.locale:
+            continue
+        for field, text in (("title", title), ("summary", summary)):
+            translate_field(actor=translator, obj=project, field=field, locale=locale, text=text)
+            review_translation(actor=reviewer, obj=project, field=field, locale=locale)
+
+
+def _develop_projects(cycle, staff, liaison, ideas) -> list:
     review_idea(actor=staff, idea=ideas[20], status=IdeaStatus.not_eligible,
                 reason="The fund pays for health-related projects in the three neighbourhoods, not city-wide buildings.")
     review_idea(actor=staff, idea=ideas[21], status=IdeaStatus.merged, merged_into=ideas[0],
@@ -191,8 +203,8 @@ def _develop_projects(cycle, staff, ideas) -> list:
                             {"item": "Equipment and supplies", "cents": dollars * 30}])
         for (index, locale), text in TRANSLATIONS.items():
             if index == i:
-                set_translation(obj=idea, field="title", locale=locale, text=text, translator=staff)
-                set_translation(obj=project, field="title", locale=locale, text=text, translator=staff)
+                set_translation(obj=idea, field="title", locale=locale, text=text, translator=liaison)
+        _translate_and_review(project, EASTSIDE[i], translator=liaison, reviewer=staff)
         projects.append(mark_ready(actor=staff, project=project))
     return projects
 
@@ -255,7 +267,7 @@ NORTHGATE_PROJECTS = [  # (title, dollars, progress: (status, percent, spent dol
 ]
 
 
-def _completed_cycle(staff, second_staff, resident) -> None:
+def _completed_cycle(staff, second_staff, liaison) -> None:
     """A finished cycle, so the demo also shows a published, checkable result and progress."""
     from pb.results.services import post_progress, publish_tally, run_tally
 
@@ -264,7 +276,7 @@ def _completed_cycle(staff, second_staff, resident) -> None:
         actor=staff, slug="northgate-2026", locale="en", budget_cents=250_000_00, currency="USD",
         title="Northgate Community Health Fund 2026",
         description="Residents of Northgate decided how to spend $250,000 of Mercy Northgate's community benefit funds.",
-        languages=list(current_app.config["LANGUAGES"]), areas=[("north", "North Side"), ("south", "South Side")],
+        languages=["en", "es"], areas=[("north", "North Side"), ("south", "South Side")],
         schedule={phase: start + timedelta(weeks=5 * i) for i, phase in enumerate(list(Phase)[1:])},
         rule="greedy", tie_break="lexicographic", max_ranks=3, min_age=14)
     advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
@@ -273,6 +285,7 @@ def _completed_cycle(staff, second_staff, resident) -> None:
     for title, dollars, _progress in NORTHGATE_PROJECTS:
         project = create_project(actor=staff, cycle=cycle, title=title, summary=title + ".", locale="en",
                                  cost_cents=dollars * 100, category="health_access", area=cycle.areas[0])
+        _translate_and_review(project, NORTHGATE[title], translator=liaison, reviewer=staff)
         projects.append(mark_ready(actor=staff, project=project))
     advance_phase(actor=staff, cycle=cycle, current=Phase.development)
     rng = random.Random(2026)
