@@ -169,8 +169,8 @@ def _submit_ideas(cycle, staff, liaison, resident) -> list:
             actor=liaison if by_liaison else resident, author=None if by_liaison else resident,
             cycle=cycle, title=title, body=body, category=category, locale=locale,
             area=areas[area], channel=Channel.paper if by_liaison else Channel.online))
-    for (index, locale, body) in COMMENTS:
-        post_comment(actor=resident, target=ideas[index], body=body, locale=locale)
+    for n, (index, locale, body) in enumerate(COMMENTS):
+        post_comment(actor=resident if n % 2 else liaison, target=ideas[index], body=body, locale=locale)
     return ideas
 
 

@@ -1,11 +1,12 @@
 """Public pages: the home page, a cycle's page and its ballot projects."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import get_locale
 
 from pb.accounts.access import public
 from pb.cycles import queries
 from pb.db import db
+from pb.deliberation.queries import comment_context
 from pb.enums import Phase
 from pb.i18n.content import Localized
 from pb.proposals.models import Project
@@ -37,7 +38,8 @@ def project(project_id: int):
     if item is None or item.cycle.phase == Phase.draft:
         abort(404)
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
-                           tr=Localized([item, item.cycle, *item.ideas], str(get_locale())))
+                           tr=Localized([item, item.cycle, *item.ideas], str(get_locale())),
+                           **comment_context(item, url_for("deliberation.comment_project", project_id=item.id)))
 
 
 @bp.get("/accessibility")

@@ -1,29 +1,77 @@
-"""Post comments on ideas and projects."""
+"""Comments on ideas and projects: post, reply, translate, report and moderate."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from pb.audit.services import record
-from pb.db import db
+from pb.db import db, utcnow
 from pb.deliberation.models import Comment
-from pb.errors import DomainError
+from pb.enums import Phase, Role
+from pb.errors import DomainError, NotAllowed, WrongPhase
+from pb.i18n.content import set_translation
 from pb.proposals.models import Idea, Project
 
 MAX_COMMENT = 2000
+PER_HOUR = 10  # comments per account per hour, counted in the database (shared by all servers)
+OPEN_PHASES = {Phase.ideas, Phase.development, Phase.voting}
 
 
 def post_comment(*, actor, target: Idea | Project, body: str, locale: str,
                  parent: Comment | None = None) -> Comment:
-    """A comment in the writer's own language."""
+    """A comment (or a reply) in the writer's own language, while the cycle is deliberating."""
     body = body.strip()
     if not body or len(body) > MAX_COMMENT:
         raise DomainError(_l("Comments need between 1 and %(n)d characters."), n=MAX_COMMENT)
-    comment = Comment(body=body, locale=locale, author_id=getattr(actor, "id", None),
-                      parent_id=getattr(parent, "id", None),
-                      idea_id=target.id if isinstance(target, Idea) else None,
-                      project_id=target.id if isinstance(target, Project) else None)
+    if target.cycle.phase not in OPEN_PHASES:
+        raise WrongPhase(_l("Comments are closed for this cycle."))
+    if parent is not None and (parent.idea_id, parent.project_id) != _target_ids(target):
+        raise DomainError(_l("You can only reply to a comment on the same page."))
+    since = utcnow() - timedelta(hours=1)
+    recent = db.session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.author_id == actor.id, Comment.created_at >= since))
+    if recent >= PER_HOUR:
+        raise DomainError(_l("You have posted many comments in the last hour. Please wait a little."))
+    idea_id, project_id = _target_ids(target)
+    comment = Comment(body=body, locale=locale, author_id=actor.id, idea_id=idea_id, project_id=project_id,
+                      parent_id=parent.id if parent is not None and parent.parent_id is None else
+                      getattr(parent, "parent_id", None))
     db.session.add(comment)
     record("comment.post", actor=actor, obj=comment,
            data={"on": type(target).__name__, "id": target.id, "locale": locale})
     return comment
+
+
+def translate_comment(*, actor, comment: Comment, locale: str, text: str) -> None:
+    """A liaison attaches a human translation, shown beside the original."""
+    if actor.role not in (Role.liaison, Role.staff):
+        raise NotAllowed(_l("Only liaisons and staff can add translations."))
+    text = text.strip()
+    if not text or len(text) > MAX_COMMENT or locale == comment.locale:
+        raise DomainError(_l("Write the translation in another language (up to %(n)d characters)."), n=MAX_COMMENT)
+    set_translation(obj=comment, field="body", locale=locale, text=text, translator=actor)
+    record("comment.translate", actor=actor, obj=comment, data={"locale": locale})
+
+
+def report_comment(*, actor, comment: Comment) -> None:
+    """Anyone signed in can ask moderators to look at a comment."""
+    record("comment.report", actor=actor, obj=comment, data={})
+
+
+def hide_comment(*, actor, comment: Comment, reason: str) -> Comment:
+    """Moderators hide a comment; the public sees that it was hidden and why."""
+    if actor.role not in (Role.liaison, Role.staff):
+        raise NotAllowed(_l("Only liaisons and staff can moderate comments."))
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(_l("Give a public reason for hiding this comment (up to 200 characters)."))
+    comment.is_hidden, comment.hidden_reason = True, reason
+    record("comment.hide", actor=actor, obj=comment, data={"reason": reason})
+    return comment
+
+
+def _target_ids(target) -> tuple[int | None, int | None]:
+    return (target.id, None) if isinstance(target, Idea) else (None, target.id)

@@ -1,0 +1,121 @@
+"""Comment threads on ideas and projects, with liaison translations and moderation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pb.accounts.access import roles, signed_in
+from pb.cycles.queries import get_cycle_or_404
+from pb.db import db
+from pb.deliberation import queries, services
+from pb.deliberation.forms import CommentForm, CommentTranslationForm, HideForm
+from pb.deliberation.models import Comment
+from pb.enums import Role
+from pb.errors import DomainError
+from pb.proposals.models import Idea, Project
+
+bp = Blueprint("deliberation", __name__)
+moderators = roles(Role.liaison, Role.staff)
+
+
+def _page_of(comment_or_target) -> str:
+    target = comment_or_target
+    if isinstance(target, Comment):
+        target = db.session.get(Idea, target.idea_id) if target.idea_id else db.session.get(Project, target.project_id)
+    if isinstance(target, Idea):
+        return url_for("proposals.detail", idea_id=target.id) + "#comments"
+    return url_for("cycles.project", project_id=target.id) + "#comments"
+
+
+def _post(target):
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent = db.session.get(Comment, int(form.parent_id.data)) if (form.parent_id.data or "").isdigit() else None
+        try:
+            services.post_comment(actor=current_user, target=target, body=form.body.data,
+                                  locale=str(get_locale()), parent=parent)
+            db.session.commit()
+            flash(_("Thank you. Your comment is posted."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    else:
+        flash(_("Write a comment of up to 2000 characters."), "error")
+    return redirect(_page_of(target))
+
+
+@bp.post("/ideas/<id:idea_id>/comments")
+@signed_in
+def comment_idea(idea_id: int):
+    return _post(db.session.get(Idea, idea_id) or abort(404))
+
+
+@bp.post("/projects/<id:project_id>/comments")
+@signed_in
+def comment_project(project_id: int):
+    return _post(db.session.get(Project, project_id) or abort(404))
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    return db.session.get(Comment, comment_id) or abort(404)
+
+
+@bp.post("/comments/<id:comment_id>/report")
+@signed_in
+def report(comment_id: int):
+    comment = _comment_or_404(comment_id)  # CSRFProtect has already checked the token
+    services.report_comment(actor=current_user, comment=comment)
+    db.session.commit()
+    flash(_("Thank you. A moderator will look at this comment."), "success")
+    return redirect(_page_of(comment))
+
+
+@bp.post("/comments/<id:comment_id>/hide")
+@moderators
+def hide(comment_id: int):
+    comment = _comment_or_404(comment_id)
+    form = HideForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Give a public reason for hiding this comment (up to 200 characters)."))
+        services.hide_comment(actor=current_user, comment=comment, reason=form.reason.data)
+        db.session.commit()
+        flash(_("The comment is hidden."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(_page_of(comment))
+
+
+@bp.post("/comments/<id:comment_id>/translations")
+@moderators
+def translate(comment_id: int):
+    comment = _comment_or_404(comment_id)
+    form = CommentTranslationForm()
+    form.locale.choices = [(code, code) for code in _cycle_locales(comment)]
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Choose a language and write the translation."))
+        services.translate_comment(actor=current_user, comment=comment, locale=form.locale.data, text=form.text.data)
+        db.session.commit()
+        flash(_("Translation added."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(_page_of(comment))
+
+
+@bp.get("/cycles/<slug>/moderation")
+@moderators
+def moderation(slug: str):
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    return render_template("deliberation/moderation.html", cycle=cycle,
+                           comments=queries.reported_comments(cycle.id), hide_form=HideForm())
+
+
+def _cycle_locales(comment: Comment) -> list[str]:
+    target = db.session.get(Idea, comment.idea_id) if comment.idea_id else db.session.get(Project, comment.project_id)
+    return target.cycle.locales
