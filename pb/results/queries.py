@@ -6,7 +6,7 @@ from collections import Counter
 
 from babel.numbers import get_currency_precision
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb.cycles.models import Cycle
 from pb.db import db
@@ -38,12 +38,20 @@ def projects_by_id(cycle: Cycle) -> dict[str, Project]:
 
 def turnout(cycle: Cycle) -> dict:
     """Ballots by channel, site and language; any group under MIN_CELL is merged into 'other'."""
-    rows = db.session.execute(select(Ballot.channel, Ballot.site_id, Ballot.locale).filter_by(cycle_id=cycle.id)).all()
+    # Grouped in the database: one row per (channel, site, language), not one per ballot.
+    rows = db.session.execute(select(Ballot.channel, Ballot.site_id, Ballot.locale, func.count())
+                              .filter_by(cycle_id=cycle.id)
+                              .group_by(Ballot.channel, Ballot.site_id, Ballot.locale)).all()
     sites = dict(db.session.execute(select(Site.id, Site.name).filter_by(cycle_id=cycle.id)).all())
-    return {"total": len(rows),
-            "channel": _suppress(Counter(str(c) for c, _, _ in rows)),
-            "site": _suppress(Counter(sites[s] for _, s, _ in rows if s is not None)),
-            "language": _suppress(Counter(lang for _, _, lang in rows if lang))}
+    channel, site, language = Counter(), Counter(), Counter()
+    for c, s, lang, n in rows:
+        channel[str(c)] += n
+        if s is not None:
+            site[sites[s]] += n
+        if lang:
+            language[lang] += n
+    return {"total": sum(n for *_, n in rows), "channel": _suppress(channel),
+            "site": _suppress(site), "language": _suppress(language)}
 
 
 def _suppress(counter: Counter) -> dict:
