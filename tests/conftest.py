@@ -179,9 +179,26 @@ class Factory:
                                  summary=kw.pop("summary", "A useful project."), locale="en",
                                  cost_cents=cost_cents, category=kw.pop("category", "food"), **kw)
         if ready:
+            self.translate_and_review(project)
             mark_ready(actor=staff, project=project)
         db.session.commit()
         return project
+
+    def translate_and_review(self, project):
+        """Reviewed translations in every offered language, as the ballot requires."""
+        from pb.i18n.services import review_translation, translate_field
+
+        others = [code for code in project.cycle.locales if code != project.locale]
+        if not others:
+            return
+        if not hasattr(self, "_translators"):
+            self._translators = (self.user(Role.liaison), self.user(Role.staff))
+        translator, reviewer = self._translators
+        for locale in others:
+            for field in ("title", "summary"):
+                text = f"{getattr(project, field)} [{locale}]"
+                translate_field(actor=translator, obj=project, field=field, locale=locale, text=text)
+                review_translation(actor=reviewer, obj=project, field=field, locale=locale)
 
     def voter(self, cycle, name: str | None = None):
         from pb.enums import Channel

@@ -184,7 +184,7 @@ class ProjectForm(FlaskForm):
 
 
 class TranslationForm(FlaskForm):
-    locale = SelectField(_l("Language"), validate_choice=False)
+    locale = SelectField(_l("Language of this translation"), validate_choice=False)
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
     summary = TextAreaField(_l("Summary"), validators=[Clean(_l("Summary"), rules.SUMMARY)])
 

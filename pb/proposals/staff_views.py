@@ -56,6 +56,8 @@ def review(idea_id: int):
                                  merged_into=db.session.get(Idea, int(target)) if target.isdigit() else None)
             db.session.commit()
             flash(_("The idea's status is now “%(status)s”.", status=IDEA_STATUS_NAMES[idea.status]), "success")
+            if idea.status == IdeaStatus.advanced:  # next step: its project, offered on this page
+                return redirect(url_for("proposals.review", idea_id=idea.id))
             return redirect(url_for("proposals.review_queue", slug=idea.cycle.slug))
         except DomainError as refused:
             db.session.rollback()
@@ -155,7 +157,9 @@ def _edit_page(project: Project, *, form=None, translation_form=None, error=None
 
 
 def _translation_form(project: Project, **kwargs) -> TranslationForm:
-    return TranslationForm(locales=[code for code in project.cycle.locales if code != project.locale], **kwargs)
+    # Prefixed: it shares the page with the project form, and ids must stay unique.
+    return TranslationForm(locales=[code for code in project.cycle.locales if code != project.locale],
+                           prefix="translation", **kwargs)
 
 
 def _areas(cycle: Cycle) -> list[tuple[str, str]]:

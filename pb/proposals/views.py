@@ -23,11 +23,13 @@ from pb.accounts.access import public, roles
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
+from pb.deliberation.queries import comment_context
 from pb.enums import Channel, IdeaStatus, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.proposals import labels, queries, rules, services
 from pb.proposals.forms import IdeaFilterForm, IdeaForm, OnBehalfForm
+from pb.results.queries import project_outcome
 
 bp = Blueprint("proposals", __name__)
 bp.context_processor(labels.template_names)
@@ -73,7 +75,9 @@ def detail(idea_id: int):
     project = idea.project or (idea.merged_into.project if idea.merged_into else None)
     related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
-                           timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())))
+                           outcome=project_outcome(project) if project else None,
+                           timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())),
+                           **comment_context(idea, url_for("deliberation.comment_idea", idea_id=idea.id)))
 
 
 @bp.route("/cycles/<slug>/ideas/new", methods=["GET", "POST"])

@@ -58,3 +58,12 @@ def _suppress(counter: Counter) -> dict:
     shown = {k: v for k, v in sorted(counter.items()) if v >= MIN_CELL}
     hidden = sum(v for v in counter.values() if v < MIN_CELL)
     return {"shown": shown, "small": hidden}
+
+
+def project_outcome(project: Project) -> dict | None:
+    """How the published vote went for one project: funded or not, and its points."""
+    snapshot = current_snapshot(project.cycle)
+    if snapshot is None:
+        return None
+    key = str(project.id)
+    return {"funded": key in snapshot.result["winners"], "points": snapshot.result["totals"].get(key)}

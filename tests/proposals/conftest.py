@@ -2,10 +2,19 @@
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.proposals.services import review_idea, submit_idea
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Test accounts get a one-round hash: scrypt's 0.2 s per account and login is most of the
+    run time of these tests, and no test here is about passwords."""
+    monkeypatch.setattr("pb.accounts.services.generate_password_hash",
+                        lambda password, **_options: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture

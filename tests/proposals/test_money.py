@@ -2,6 +2,7 @@
 
 import pytest
 
+from pb.factory import create_app
 from pb.proposals.money import (
     InvalidMoney,
     breakdown_to_input,
@@ -13,11 +14,19 @@ from pb.proposals.money import (
 BUDGET = 400_000_00
 
 
+@pytest.fixture(scope="module")
+def english():
+    """An English request context for the messages; no database is touched."""
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
 @pytest.mark.parametrize("text, cents", [
     ("12,500.00", 1_250_000), ("12500", 1_250_000), ("$12,500.5", 1_250_050), (" 0.01 ", 1),
     ("400,000.00", BUDGET), ("1,234,567.89", None), ("19.99", 1999), ("0.10", 10),
 ])
-def test_amounts_parse_to_exact_cents(app, text, cents):
+def test_amounts_parse_to_exact_cents(english, text, cents):
     """Typed dollars become exact cents (no float rounding); more than the budget is refused."""
     if cents is None:
         with pytest.raises(InvalidMoney, match="more than the whole budget"):
@@ -33,13 +42,13 @@ def test_amounts_parse_to_exact_cents(app, text, cents):
     ("NaN", "dollars and cents"), ("Infinity", "dollars and cents"), ("12.", "dollars and cents"),
     ("99999999999999999999999", "whole budget"), ("١٢", "dollars and cents"),
 ])
-def test_invalid_amounts_are_refused(app, text, message):
+def test_invalid_amounts_are_refused(english, text, message):
     """Negatives, zero, more than two decimals, words and odd separators get a clear message."""
     with pytest.raises(InvalidMoney, match=message):
         parse_money(text, max_cents=BUDGET)
 
 
-def test_breakdown_lines_parse_and_round_trip(app):
+def test_breakdown_lines_parse_and_round_trip(english):
     """Each "item: amount" line becomes an item in cents; the form shows it back the same way."""
     text = "Van lease, 12 months: 36,000.00\n\nDriver: 24,000.50\n"
     items = parse_breakdown(text, max_cents=BUDGET)
@@ -54,7 +63,7 @@ def test_breakdown_lines_parse_and_round_trip(app):
     ("Van: ten", "Line 1 of the cost breakdown: Enter an amount"),
     ("\n".join(f"Item {i}: 1" for i in range(21)), "at most 20 lines"),
 ])
-def test_bad_breakdown_lines_name_the_line(app, text, message):
+def test_bad_breakdown_lines_name_the_line(english, text, message):
     """A bad breakdown line is refused with its line number."""
     with pytest.raises(InvalidMoney, match=message):
         parse_breakdown(text, max_cents=BUDGET)

@@ -275,9 +275,9 @@ def test_invalid_money_is_refused(client, make, cycle, staff, cost, message):
     assert count(Project) == 0
 
 
-def test_staff_edit_translate_and_ready_a_project(client, make, cycle, staff):
-    """Staff change the cost, add the Spanish title and put the project on the ballot; a Spanish
-    reader then sees the Spanish title."""
+def test_staff_edit_translate_and_ready_a_project(app, client, make, cycle, staff):
+    """Staff change the cost and add the Spanish title; the project goes on the ballot only once a
+    second person has reviewed the translation; a Spanish reader then sees the Spanish title."""
     project = make.project(cycle, ready=False, actor=staff, title="Clinic rides", summary="Evening rides.")
     login(client, staff)
     edit = f"/admin/projects/{project.id}/edit"
@@ -285,8 +285,17 @@ def test_staff_edit_translate_and_ready_a_project(client, make, cycle, staff):
     assert post_staff(client, edit, {"title": "Clinic rides", "summary": "Evening rides.", "cost": "9,000",
                                      "category": "transport", "area": ""}).status_code == 302
     assert post_staff(client, f"/admin/projects/{project.id}/translation",
-                      {"locale": "es", "title": "Viajes a la clínica", "summary": "Viajes por la tarde."}
+                      {"translation-locale": "es", "translation-title": "Viajes a la clínica",
+                       "translation-summary": "Viajes por la tarde."}
                       ).status_code == 302
+    early = post_staff(client, f"/admin/projects/{project.id}/ready", {"ready": "1"})
+    assert early.status_code == 400 and "reviewed translation" in text(early)
+    reviewer = app.test_client()
+    login(reviewer, make.user(Role.staff))
+    for field in ("title", "summary"):
+        url = f"/translations/Project/{project.id}/{field}/es"
+        token = csrf_from(reviewer.get(url).get_data(as_text=True))
+        assert reviewer.post(url + "/review", data={"csrf_token": token}).status_code == 302
     assert post_staff(client, f"/admin/projects/{project.id}/ready", {"ready": "1"}).status_code == 302
     stored = db.session.get(Project, project.id)
     assert (stored.cost_cents, stored.status) == (900_000, "ready")
