@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
 
 from pb.tally.formats.pabulib import PbFile, read_pb
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
+
+def _conformance_dir() -> Path:
+    """The team's shared conformance data: $PB_CONFORMANCE, else ../shared/conformance next to
+    the checkout, else the workplace copy at /work/shared/conformance."""
+    candidates = [os.environ.get("PB_CONFORMANCE", ""),
+                  Path(__file__).resolve().parents[2].parent / "shared" / "conformance",
+                  "/work/shared/conformance"]
+    return next((Path(c) for c in candidates if c and Path(c).is_dir()), Path(candidates[1]))
+
+
+CONFORMANCE = _conformance_dir()
 
 
 def require(path: Path) -> Path:
