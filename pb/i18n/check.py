@@ -26,7 +26,7 @@ def extract() -> set[str]:
         subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
             [sys.executable, "-m", "babel.messages.frontend", "extract", "--ignore-dirs", ".* __pycache__", "-F", "babel.cfg",
              "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
-            cwd=ROOT, check=True)
+            cwd=ROOT, check=True, capture_output=True)
         return _ids(pot)
 
 
