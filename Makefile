@@ -40,7 +40,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 test: $(VENV)/.test-deps translations/.compiled system-deps node_modules/axe-core/axe.min.js lint i18n-check
-	$(BIN)/pytest
+	PB_FUZZ=long $(BIN)/pytest
 	.ci/with-postgres $(BIN)/pytest --db=postgresql
 
 test-sqlite: $(VENV)/.test-deps translations/.compiled

@@ -40,12 +40,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     from pb.admin.views import bp as admin_bp
     from pb.audit.views import bp as audit_bp
     from pb.cycles.views import bp as cycles_bp
+    from pb.deliberation.views import bp as deliberation_bp
+    from pb.health import bp as health_bp
+    from pb.i18n.views import bp as translations_bp
     from pb.kiosk.views import bp as kiosk_bp
     from pb.proposals.views import bp as proposals_bp
     from pb.results.views import bp as results_bp
     from pb.voting.views import bp as voting_bp
 
-    for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, results_bp, audit_bp, admin_bp):
+    for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, results_bp,
+               translations_bp, deliberation_bp, audit_bp, admin_bp, health_bp):
         app.register_blueprint(bp)
 
     from pb.web import register_error_handlers, register_request_hooks
@@ -53,8 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_error_handlers(app)
 
+    from pb.accounts.cli import totp_reset_command
     from pb.admin.cli import pb_cli
 
+    pb_cli.add_command(totp_reset_command)
     app.cli.add_command(pb_cli)
     app.jinja_env.globals["pb_version"] = __version__
     return app

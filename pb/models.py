@@ -8,10 +8,11 @@ from pb.i18n.models import ContentTranslation
 from pb.kiosk.models import KioskSession, PaperBatch, PaperEntry, Site
 from pb.proposals.models import Idea, Project
 from pb.results.models import BoxSeal, ProgressUpdate, TallySnapshot
+from pb.security.models import RateCounter
 from pb.voting.models import AccessCode, Ballot, VoteMark, VoterRollEntry
 
 __all__ = [
     "AccessCode", "Area", "AuditEvent", "Ballot", "BoxSeal", "Comment", "ContentTranslation", "Cycle",
     "CycleLanguage", "Idea", "KioskSession", "PaperBatch", "PaperEntry", "PhaseDate", "Project",
-    "ProgressUpdate", "Site", "TallySnapshot", "User", "VoteMark", "VoterRollEntry",
+    "ProgressUpdate", "RateCounter", "Site", "TallySnapshot", "User", "VoteMark", "VoterRollEntry",
 ]

@@ -1,13 +1,38 @@
-"""Request hooks and error pages shared by every blueprint."""
+"""Request hooks, security headers and error pages shared by every blueprint."""
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pb.db import db, write_intent
+
+# No inline script or style anywhere ('unsafe-inline' is never allowed): templates load
+# /static files only, so injected markup cannot run even if escaping were ever missed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+       "base-uri 'none'; object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+# Security settings with safe defaults; instance/config.py or PB_* variables override them.
+SECURITY_DEFAULTS = {
+    "STAFF_IDLE_MINUTES": 30,  # staff, liaison and observer sessions end after this idle time
+    "RATE_LIMITS_ENABLED": True,
+    "TOTP_ISSUER": "Community Budget",
+    "TOTP_KEY": None,  # masks stored TOTP secrets; defaults to SECRET_KEY
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are believed
+}
 
 ERROR_TEXTS = {
     400: (_l("Something in that request was not right"),
@@ -43,7 +68,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException):
         db.session.rollback()
         if error.code in ERROR_TEXTS:
-            return render_error(error.code)
+            body, code = render_error(error.code)
+            retry_after = getattr(error, "retry_after", None)
+            return body, code, {"Retry-After": str(retry_after)} if retry_after else {}
         return error
 
     @app.errorhandler(Exception)
@@ -54,6 +81,34 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from pb.accounts.sessions import idle_timeout
+
+    for key, value in SECURITY_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if app.config["TRUSTED_PROXIES"]:  # so request.is_secure sees the proxy's TLS (HSTS, cookies)
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.before_request(idle_timeout)
+
+    @app.before_request
+    def _no_impossible_page_numbers():
+        # `?page=` feeds an OFFSET: a number past 2^31 is no page of ours (404, like ids),
+        # rather than an overflow inside the database driver.
+        try:
+            page = int(request.args.get("page", "1"))
+        except ValueError:
+            return None
+        return render_error(404) if not -(2**31) < page < 2**31 else None
+
+    @app.before_request
+    def _no_unexpected_files():
+        # No form takes a file; a file sent in a text field must be a clear 400, not a crash
+        # deep inside a validator. A future upload view sets `view.accepts_files = True`.
+        view = app.view_functions.get(request.endpoint or "")
+        if request.files and not getattr(view, "accepts_files", False):
+            return render_error(400, _l("This form does not take files. Please type your answer instead."))
+        return None
+
     @app.teardown_request
     def _reset_write_intent(_exc):
         token = g.pop("write_token", None)
@@ -63,12 +118,11 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy",
-                           "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                           "form-action 'self'; base-uri 'none'; object-src 'none'")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        if "_user_id" in session or "voter" in session:  # personal pages stay out of shared caches
+            headers.setdefault("Cache-Control", "no-store")
+            headers.add("Vary", "Cookie")
         return response

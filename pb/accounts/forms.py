@@ -1,9 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class CodeForm(FlaskForm):
+    # i18n: the 6-digit code shown by an authenticator app on the user's phone
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TwoFactorForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    password = PasswordField(_l("Password (needed to turn the second step off)"),
+                             validators=[Optional(), Length(max=200)])

@@ -1,21 +1,37 @@
-"""Sign in, sign out and choose a language."""
+"""Sign in (with an optional second step), sign out, two-step settings and the language choice."""
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, logout_user
 
-from pb.accounts.access import public, signed_in
-from pb.accounts.forms import LoginForm
+from pb.accounts import services, totp
+from pb.accounts.access import public, roles, signed_in
+from pb.accounts.forms import CodeForm, LoginForm, TwoFactorForm
 from pb.accounts.models import User
-from pb.accounts.services import authenticate
+from pb.accounts.sessions import start_session
 from pb.db import db
 from pb.enums import Role
+from pb.errors import DomainError
 from pb.extensions import login_manager
 from pb.i18n.locales import enabled_languages
+from pb.security.ratelimit import device_key, limit
 
 bp = Blueprint("accounts", __name__)
+SECOND_STEP_SECONDS = 300  # time allowed between the password and the code
 
 
 @login_manager.user_loader
@@ -30,22 +46,83 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def _signed_in(user: User):
+    start_session(user)
+    start = url_for("admin.dashboard") if user.role != Role.resident else url_for("cycles.home")
+    return redirect(safe_next(request.args.get("next"), start))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        limit(f"login:{services.normalise_email(form.email.data)}", 20, 900)  # one account
+        limit(f"login-device:{device_key()}", 40, 900)  # one browser trying many accounts
+        user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # failures and lock-outs are kept, whatever happens next
+        if user is not None and user.totp_secret:
+            session["second_step"] = {"user": user.id, "at": time.time()}
+            return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
         if user is not None:
-            locale = session.get("locale")
-            session.clear()  # a fresh session at sign-in: no fixation
-            if locale:
-                session["locale"] = locale
-            login_user(user)
-            start = url_for("admin.dashboard") if user.role != Role.resident else url_for("cycles.home")
-            return redirect(safe_next(request.args.get("next"), start))
-        flash(_("That email and password do not match an account."), "error")
+            return _signed_in(user)
+        flash(_("That email and password do not match an account. After several failed attempts, "
+                "sign-in for that email pauses for a few minutes."), "error")
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def second_factor():
+    pending = session.get("second_step") or {}
+    user = db.session.get(User, pending.get("user", 0)) if isinstance(pending.get("user"), int) else None
+    if user is None or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+        session.pop("second_step", None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        limit(f"totp:{user.id}", 10, 900)
+        accepted = services.check_second_factor(user, form.code.data)
+        db.session.commit()
+        if accepted:
+            return _signed_in(user)
+        form.code.errors.append(_("That code is not right. Use the newest code your app shows."))
+    return render_template("accounts/second_factor.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@roles(Role.staff, Role.liaison, Role.observer)
+def two_factor():
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        limit(f"totp-settings:{current_user.id}", 10, 900)
+        try:
+            _change_two_factor(form)
+            db.session.commit()
+            return redirect(url_for("accounts.two_factor"))
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+    secret = None if current_user.totp_secret else session.setdefault("totp_setup", totp.new_secret())
+    uri = secret and totp.provisioning_uri(secret, current_user.email, current_app.config["TOTP_ISSUER"])
+    qr = uri and segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
+    return render_template("accounts/two_factor.html", form=form, secret=secret, qr=qr,
+                           enabled=bool(current_user.totp_secret)), 400 if form.errors else 200
+
+
+def _change_two_factor(form: TwoFactorForm) -> None:
+    if form.action.data == "enable" and not current_user.totp_secret and session.get("totp_setup"):
+        services.enable_totp(actor=current_user, user=current_user, secret=session["totp_setup"],
+                             code=form.code.data)
+        session.pop("totp_setup", None)
+        flash(_("Two-step sign-in is on. You will need your app each time you sign in."), "success")
+    elif form.action.data == "disable" and current_user.totp_secret:
+        services.disable_totp(actor=current_user, user=current_user, password=form.password.data or "",
+                              code=form.code.data)
+        flash(_("Two-step sign-in is off."), "info")
+    else:
+        raise DomainError(_("This form has expired. Please try again."))
 
 
 @bp.post("/logout")

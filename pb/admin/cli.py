@@ -122,4 +122,40 @@ def audit_verify_command(path, bundle):
     click.echo(f"OK: {count} events, chain intact" + (", published files match." if bundle else "."))
 
 
+@pb_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path):
+    """Write a consistent backup of the whole database to PATH (safe while serving)."""
+    from pb.audit.services import verify_database
+    from pb.security.backup import BackupError, backup
+
+    try:
+        kind = backup(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    count, _broken = verify_database()
+    click.echo(f"Backed up the {kind} database to {path} ({count} audit events).")
+
+
+@pb_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path, yes):
+    """Replace the whole database with the backup in PATH, then verify the audit chain."""
+    from pb.audit.services import verify_database
+    from pb.security.backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
+    try:
+        kind = restore(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    count, broken = verify_database()
+    if broken is not None:
+        click.echo(f"Restored, but the audit chain is BROKEN at event {broken} ({count} events).")
+        sys.exit(1)
+    click.echo(f"Restored the {kind} database from {path}: {count} audit events, chain intact.")
+
+
 pb_cli.add_command(tally_command, "tally")  # the counting engine's own, database-free command

@@ -21,6 +21,7 @@ from pb.errors import DomainError
 from pb.kiosk import paper_services, queries, services
 from pb.kiosk.forms import CheckInForm, ExitKioskForm, OpenBatchForm, OpenKioskForm, SheetForm
 from pb.kiosk.models import KioskSession, PaperBatch, Site
+from pb.security.ratelimit import limit
 from pb.voting.ballot_flow import ballot_step
 from pb.voting.ballot_form import read_ranking
 from pb.voting.services import AlreadyVoted
@@ -172,6 +173,7 @@ def exit(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
     form = ExitKioskForm()
     if form.validate_on_submit():
+        limit(f"kiosk-exit:{current_user.id}", 10, 900)  # guessing the liaison's password
         if check_password_hash(current_user.password_hash, form.password.data):
             services.close_session(actor=current_user, kiosk=kiosk)
             db.session.commit()

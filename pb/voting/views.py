@@ -27,6 +27,7 @@ from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.mail import send_mail
 from pb.results.models import BoxSeal
+from pb.security.ratelimit import device_key, limit
 from pb.voting import services
 from pb.voting.ballot_flow import ballot_step
 from pb.voting.forms import AccessCodeForm, RegisterForm, TrackerForm
@@ -72,6 +73,7 @@ def start(slug: str):
 @bp.post("/vote/code")
 @public
 def use_code(slug: str):
+    limit(f"code-device:{device_key()}", 30, 600)  # codes have ~59 bits; this stops floods
     cycle = _open_cycle(slug)
     form = AccessCodeForm()
     if cycle.phase != Phase.voting or not cycle.allow_access_codes or not form.validate_on_submit():
@@ -88,11 +90,13 @@ def use_code(slug: str):
 @bp.post("/vote/register")
 @public
 def register(slug: str):
+    limit(f"register-device:{device_key()}", 10, 3600)
     cycle = _open_cycle(slug)
     form = RegisterForm()
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     if cycle.phase != Phase.voting or not cycle.allow_registration or not form.validate_on_submit():
         return _start_page(cycle, register_form=form, status=400)
+    limit(f"register-email:{form.email.data.strip().lower()}", 3, 3600)  # no mail bombing
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     try:
         entry = services.register_voter(cycle=cycle, name=form.name.data, birth_date=form.birth_date.data,

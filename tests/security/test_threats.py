@@ -1,0 +1,49 @@
+"""Tests named in docs/SECURITY.md for threats not covered elsewhere."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from pb.db import db
+from pb.enums import Channel, Phase
+from pb.voting.services import cast_ballot
+from tests.conftest import csrf_from
+from tests.kiosk.conftest import check_in, kiosk_client, liaison, site  # noqa: F401  (fixtures)
+from tests.voting.conftest import codes, ranks, voting_cycle  # noqa: F401  (fixtures)
+
+
+def test_sealing_rewrites_the_box_out_of_casting_order(app, make, voting_cycle):  # noqa: F811
+    """After close, a database reader cannot line ballots up with casting order (SQLite rowid)."""
+    from pb.cycles.services import advance_phase
+
+    cycle, ids = voting_cycle
+    cast_order = []
+    for _ in range(25):
+        voter = make.voter(cycle)
+        cast_order.append(cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ids[:1],
+                                      channel=Channel.online, locale="en"))
+    db.session.commit()
+    advance_phase(actor=None, cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        stored = [row[0] for row in db.session.execute(text("SELECT tracker FROM ballot ORDER BY rowid"))]
+    else:
+        stored = [row[0] for row in db.session.execute(text("SELECT tracker FROM ballot ORDER BY ctid"))]
+    assert sorted(stored) == sorted(cast_order) and stored != cast_order
+
+
+def test_kiosk_leaves_nothing_for_the_next_resident(kiosk_client, voting_cycle):  # noqa: F811
+    """After casting, the kiosk shows no choices, clears browser storage and keeps no voter state."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    assert check_in(client, kiosk_id, cycle).status_code == 302
+    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
+    cast = client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 1)})
+    thanks = client.get(cast.location)
+    page = thanks.get_data(as_text=True)
+    assert thanks.headers["Cache-Control"] == "no-store" and "storage" in thanks.headers["Clear-Site-Data"]
+    assert "Project 1" not in page
+    with client.session_transaction() as s:
+        assert "kiosk_voter" not in s and "kiosk_tracker" not in s
+    back = client.get(f"/kiosk/{kiosk_id}/ballot")
+    assert back.status_code == 302  # the next person cannot reopen the ballot
