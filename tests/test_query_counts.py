@@ -63,6 +63,7 @@ def build(make, n: int, slug: str) -> dict:
                                  ideas=ideas[:n] if i == 0 else [],
                                  cost_breakdown=[{"item": f"item {k}", "cents": (i + 1) * 1_000_00} for k in range(n)])
         db.session.flush()
+        make.translate_and_review(project)  # the ballot needs reviewed translations
         mark_ready(actor=staff, project=project)
         for c in range(n):
             post_comment(actor=staff, target=project, body=f"On project {c}", locale="en")
