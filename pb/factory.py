@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, g, request
+from flask_migrate import Migrate
 
 from pb import __version__
 from pb.config import load_config
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import pb.models  # noqa: F401  (every table known before anything queries)
 
     db.init_app(app)
+    Migrate(app, db, directory=os.path.join(ROOT, "pb", "migrations"))  # `flask db ...`
     csrf.init_app(app)
     login_manager.init_app(app)
     _init_i18n(app)

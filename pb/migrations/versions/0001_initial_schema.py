@@ -1,8 +1,12 @@
 """initial schema
 
+Until the first release, schema changes are made here, in this one revision (nothing is
+deployed, so no database needs a step-by-step path); after it, add new revisions with
+`flask --app app db migrate -m "..."`.
+
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 22:05:06.183000
+Revises:
+Create Date: 2026-11-30 18:08:49.213621
 """
 
 import sqlalchemy as sa
@@ -15,6 +19,20 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# The audit log is append-only: on PostgreSQL the database itself refuses UPDATE and DELETE.
+# Only someone who can drop the trigger (the table owner) could get round it, and the hash
+# chain would still expose any edit.
+APPEND_ONLY = """
+CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_event is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+"""
 
 
 def upgrade() -> None:
@@ -52,6 +70,8 @@ def upgrade() -> None:
     sa.Column('max_ranks', sa.Integer(), nullable=False),
     sa.Column('min_age', sa.Integer(), nullable=False),
     sa.Column('allow_anonymous_ideas', sa.Boolean(), nullable=False),
+    sa.Column('allow_access_codes', sa.Boolean(), nullable=False),
+    sa.Column('allow_registration', sa.Boolean(), nullable=False),
     sa.Column('kiosk_idle_seconds', sa.Integer(), nullable=False),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('budget_cents > 0', name=op.f('ck_cycle_budget_positive')),
@@ -59,6 +79,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle')),
     sa.UniqueConstraint('slug', name=op.f('uq_cycle_slug'))
     )
+    op.create_table('rate_counter',
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('window_start', sa.BigInteger(), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('expires', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('key_hash', 'window_start', name=op.f('pk_rate_counter'))
+    )
+    with op.batch_alter_table('rate_counter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_counter_expires'), ['expires'], unique=False)
+
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -69,6 +99,8 @@ def upgrade() -> None:
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
@@ -96,6 +128,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_area_cycle_id_cycle')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_area')),
     sa.UniqueConstraint('cycle_id', 'slug', name=op.f('uq_area_cycle_id_slug'))
+    )
+    op.create_table('box_seal',
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('ballot_count', sa.Integer(), nullable=False),
+    sa.Column('ballots_sha256', sa.String(length=64), nullable=False),
+    sa.Column('trackers_sha256', sa.String(length=64), nullable=False),
+    sa.Column('sealed_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_box_seal_cycle_id_cycle')),
+    sa.PrimaryKeyConstraint('cycle_id', name=op.f('pk_box_seal'))
     )
     op.create_table('content_translation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -235,6 +276,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
     sa.Column('contact', sa.String(length=200), nullable=False),
+    sa.Column('submitter_key', sa.String(length=64), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
@@ -248,6 +290,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('idea', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idea_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_idea_submitter_key'), ['submitter_key'], unique=False)
 
     op.create_table('kiosk_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,6 +299,7 @@ def upgrade() -> None:
     sa.Column('liaison_id', sa.Integer(), nullable=False),
     sa.Column('device_hash', sa.String(length=64), nullable=False),
     sa.Column('check_ins', sa.Integer(), nullable=False),
+    sa.Column('ballots_cast', sa.Integer(), nullable=False),
     sa.Column('opened_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', pb.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_kiosk_session_cycle_id_cycle')),
@@ -283,6 +327,7 @@ def upgrade() -> None:
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('planning', 'in_progress', 'done', 'stalled', name='progressstatus', native_enum=False, length=16), nullable=False),
     sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('spent_cents', sa.Integer(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
@@ -335,9 +380,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('batch_id', 'sheet_no', name=op.f('uq_paper_entry_batch_id_sheet_no'))
     )
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_event_append_only ON audit_event")
+        op.execute("DROP FUNCTION audit_event_append_only()")
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('paper_entry')
     with op.batch_alter_table('comment', schema=None) as batch_op:
@@ -352,6 +402,7 @@ def downgrade() -> None:
     op.drop_table('paper_batch')
     op.drop_table('kiosk_session')
     with op.batch_alter_table('idea', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idea_submitter_key'))
         batch_op.drop_index(batch_op.f('ix_idea_cycle_id'))
 
     op.drop_table('idea')
@@ -376,12 +427,17 @@ def downgrade() -> None:
     op.drop_table('phase_date')
     op.drop_table('cycle_language')
     op.drop_table('content_translation')
+    op.drop_table('box_seal')
     op.drop_table('area')
     with op.batch_alter_table('access_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_code_cycle_id'))
 
     op.drop_table('access_code')
     op.drop_table('user')
+    with op.batch_alter_table('rate_counter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_counter_expires'))
+
+    op.drop_table('rate_counter')
     op.drop_table('cycle')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
