@@ -67,9 +67,10 @@ def set_up(url: str, voters: int) -> tuple[str, list[str]]:
     from sqlalchemy import text
 
     from pb.accounts.services import create_user
-    from pb.cycles.services import advance_phase, create_cycle
+    from pb.cycles.services import create_cycle
     from pb.db import db
     from pb.enums import Phase, Role
+    from pb.lifecycle.services import advance
     from pb.migrate import upgrade
     from pb.proposals.services import create_project, mark_ready
     from pb.voting.services import issue_access_codes
@@ -86,12 +87,12 @@ def set_up(url: str, voters: int) -> tuple[str, list[str]]:
         cycle = create_cycle(actor=staff, slug="crash", title="Crash test", locale="en",
                              budget_cents=400_000_00, areas=[("north", "North"), ("south", "South")])
         while cycle.phase != Phase.development:
-            advance_phase(actor=staff, cycle=cycle, current=cycle.phase)
+            advance(actor=staff, cycle=cycle, current=cycle.phase)
         for i in range(5):
             project = create_project(actor=staff, cycle=cycle, title=f"Project {i}", summary="A useful project for the crash test.",
                                      locale="en", cost_cents=(i + 1) * 50_000_00, category="food")
             mark_ready(actor=staff, project=project)
-        advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+        advance(actor=staff, cycle=cycle, current=Phase.development)
         codes = issue_access_codes(actor=staff, cycle=cycle, count=voters, batch="crash")
         db.session.commit()
         db.engine.dispose()

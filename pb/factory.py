@@ -7,10 +7,28 @@ import os
 from flask import Flask, g, request
 from flask_migrate import Migrate
 
+import pb.models  # noqa: F401  (every table known before anything queries)
 from pb import __version__
+from pb.accounts.cli import totp_reset_command
+from pb.accounts.views import bp as accounts_bp
+from pb.admin.cli import pb_cli
+from pb.admin.views import bp as admin_bp
+from pb.audit.views import bp as audit_bp
 from pb.config import load_config
+from pb.cycles.views import bp as cycles_bp
 from pb.db import write_intent
+from pb.deliberation.views import bp as deliberation_bp
 from pb.extensions import babel, csrf, db, login_manager
+from pb.health import bp as health_bp
+from pb.i18n.filters import register_filters
+from pb.i18n.locales import direction, enabled_languages, select_locale
+from pb.kiosk.views import bp as kiosk_bp
+from pb.proposals.views import bp as proposals_bp
+from pb.results.views import bp as results_bp
+from pb.translations.views import bp as translations_bp
+from pb.urls import IdConverter
+from pb.voting.views import bp as voting_bp
+from pb.web import register_error_handlers, register_request_hooks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,41 +44,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    import pb.models  # noqa: F401  (every table known before anything queries)
-
     db.init_app(app)
     Migrate(app, db, directory=os.path.join(ROOT, "pb", "migrations"))  # `flask db ...`
     csrf.init_app(app)
     login_manager.init_app(app)
     _init_i18n(app)
 
-    from pb.urls import IdConverter
-
     app.url_map.converters["id"] = IdConverter  # before any blueprint adds its rules
-
-    from pb.accounts.views import bp as accounts_bp
-    from pb.admin.views import bp as admin_bp
-    from pb.audit.views import bp as audit_bp
-    from pb.cycles.views import bp as cycles_bp
-    from pb.deliberation.views import bp as deliberation_bp
-    from pb.health import bp as health_bp
-    from pb.i18n.views import bp as translations_bp
-    from pb.kiosk.views import bp as kiosk_bp
-    from pb.proposals.views import bp as proposals_bp
-    from pb.results.views import bp as results_bp
-    from pb.voting.views import bp as voting_bp
 
     for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, results_bp,
                translations_bp, deliberation_bp, audit_bp, admin_bp, health_bp):
         app.register_blueprint(bp)
 
-    from pb.web import register_error_handlers, register_request_hooks
-
     register_request_hooks(app)
     register_error_handlers(app)
-
-    from pb.accounts.cli import totp_reset_command
-    from pb.admin.cli import pb_cli
 
     pb_cli.add_command(totp_reset_command)
     app.cli.add_command(pb_cli)
@@ -69,9 +66,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_i18n(app: Flask) -> None:
-    from pb.i18n.filters import register_filters
-    from pb.i18n.locales import direction, enabled_languages, select_locale
-
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "translations"))
 

@@ -7,9 +7,9 @@ from pb.deliberation.models import Comment
 from pb.i18n.models import ContentTranslation
 from pb.kiosk.models import KioskSession, PaperBatch, PaperEntry, Site
 from pb.proposals.models import Idea, Project
-from pb.results.models import BoxSeal, ProgressUpdate, TallySnapshot
+from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.security.models import RateCounter
-from pb.voting.models import AccessCode, Ballot, VoteMark, VoterRollEntry
+from pb.voting.models import AccessCode, Ballot, BoxSeal, VoteMark, VoterRollEntry
 
 __all__ = [
     "AccessCode", "Area", "AuditEvent", "Ballot", "BoxSeal", "Comment", "ContentTranslation", "Cycle",

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from pb.accounts.sessions import idle_timeout
 from pb.db import db, write_intent
 
 # No inline script or style anywhere ('unsafe-inline' is never allowed): templates load
@@ -81,8 +82,6 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from pb.accounts.sessions import idle_timeout
-
     for key, value in SECURITY_DEFAULTS.items():
         app.config.setdefault(key, value)
     if app.config["TRUSTED_PROXIES"]:  # so request.is_secure sees the proxy's TLS (HSTS, cookies)

@@ -1,4 +1,5 @@
-"""The shape of the code: a web-free counting core, services that never commit, all blueprints."""
+"""The shape of the code: a web-free counting core, one commit point, domains that import
+downward only (the layers are listed in docs/ARCHITECTURE.md), every blueprint registered."""
 
 import ast
 import subprocess
@@ -6,6 +7,53 @@ import sys
 from pathlib import Path
 
 PB = Path(__file__).resolve().parents[1] / "pb"
+
+# Lowest first. A module may import from its own package and from packages in lower layers.
+# Blueprints (views.py, staff_views.py) form the web layer above every domain: they compose
+# pages from any domain's queries and services, and nothing below them imports a blueprint.
+LAYERS = [
+    {"__init__", "tally"},
+    {"config", "db", "errors", "enums", "extensions", "urls", "clock", "transaction", "migrate"},
+    {"security", "mail"},
+    {"audit"},
+    {"accounts"},
+    {"i18n"},
+    {"cycles"},
+    {"proposals"},
+    {"deliberation"},
+    {"translations"},
+    {"voting"},
+    {"kiosk"},
+    {"results"},
+    {"lifecycle"},
+    {"admin"},
+    {"models", "health", "web", "factory"},
+]
+WEB_LAYER = ("views", "staff_views")
+# Modules that may commit: the one commit point, and the rate limiter, whose counters use
+# their own short transaction so that a refused request still counts.
+COMMITTERS = {"transaction.py", "security/ratelimit.py"}
+
+
+def _modules():
+    for path in sorted(PB.rglob("*.py")):
+        parts = path.relative_to(PB).with_suffix("").parts
+        if parts[0] != "migrations":
+            yield path, parts
+
+
+def _pb_imports(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pb."):
+            yield node, node.module.split(".")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("pb."):
+                    yield node, alias.name.split(".")
+
+
+def _layer(package: str) -> int:
+    return next(i for i, names in enumerate(LAYERS) if package in names)
 
 
 def test_tally_imports_no_web_or_database_code():
@@ -17,14 +65,64 @@ def test_tally_imports_no_web_or_database_code():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_services_never_commit():
-    """Services flush; only views and CLI commands commit, so change and audit commit together."""
+def test_only_the_transaction_module_commits():
+    """Services, queries, views and helpers never commit, so a change and its audit event
+    commit together; views and the CLI commit through pb.transaction."""
     offenders = []
-    for path in PB.rglob("*services.py"):
+    for path, _parts in _modules():
+        if str(path.relative_to(PB)) in COMMITTERS:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr in ("commit", "rollback"):
+            if isinstance(node, ast.Attribute) and node.attr == "commit":
                 offenders.append(f"{path.relative_to(PB)}:{node.lineno}")
-    assert offenders == []
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_services_never_roll_back():
+    """Only the commit point and the error handlers roll back (services raise instead)."""
+    offenders = []
+    for path, parts in _modules():
+        if parts[-1] in ("transaction", "web") or str(path.relative_to(PB)) in COMMITTERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "rollback":
+                offenders.append(f"{path.relative_to(PB)}:{node.lineno}")
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_every_package_is_in_a_layer():
+    """A new package must be placed in the layer list before it can be imported."""
+    packages = {parts[0] for _path, parts in _modules()} - {"__init__", "__main__"}
+    assert packages - set().union(*LAYERS) == set()
+
+
+def test_domains_import_downward_only():
+    """No module imports from a higher layer; no domain module imports a blueprint."""
+    offenders = []
+    for path, parts in _modules():
+        here = _layer(parts[0])
+        web = parts[-1] in WEB_LAYER or len(parts) == 1 and parts[0] in LAYERS[-1]
+        for node, target in _pb_imports(ast.parse(path.read_text())):
+            if target[1] == parts[0]:
+                continue
+            upward = not web and _layer(target[1]) > here
+            into_blueprint = target[-1] in WEB_LAYER and parts[0] != "factory"
+            if upward or into_blueprint:
+                offenders.append(f"{path.relative_to(PB)}:{node.lineno} imports {'.'.join(target)}")
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_no_function_local_imports_without_a_reason():
+    """Imports sit at the top of the module, where a reader sees a module's dependencies;
+    an import inside a function needs a comment on its line saying why."""
+    offenders = []
+    for path, _parts in _modules():
+        source = path.read_text()
+        lines = source.splitlines()
+        for node, target in _pb_imports(ast.parse(source)):
+            if node.col_offset > 0 and "#" not in lines[node.lineno - 1]:
+                offenders.append(f"{path.relative_to(PB)}:{node.lineno} {'.'.join(target)}")
+    assert offenders == [], "\n".join(offenders)
 
 
 def test_every_blueprint_is_registered(app):
@@ -36,3 +134,16 @@ def test_every_blueprint_is_registered(app):
     missing = [m for m, bp in zip(modules, blueprints, strict=True) if bp is not None
                and bp not in app.blueprints.values()]
     assert missing == []
+
+
+def test_only_the_lifecycle_changes_a_cycles_phase():
+    """`cycle.phase = ...` appears in pb/lifecycle only."""
+    offenders = []
+    for path, parts in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Attribute) and leaf.attr == "phase" and parts[0] != "lifecycle":
+                        offenders.append(f"{path.relative_to(PB)}:{node.lineno}")
+    assert offenders == [], "\n".join(offenders)

@@ -11,13 +11,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from pb.db import db
 from pb.migrate import alembic_config
 from tests.conftest import make_app
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "pb", "migrations")
-AUDIT_TRIGGERS = {"audit_event_append_only"}
+AUDIT_TRIGGERS = {"audit_event_append_only", "audit_event_no_truncate"}
 
 
 def schema_diff() -> list:
@@ -88,6 +89,17 @@ def test_upgrade_downgrade_upgrade(scratch_url):
             assert audit_triggers() == AUDIT_TRIGGERS
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_refuses_truncating_the_audit_log(app):
+    """TRUNCATE fires no row triggers, so a statement trigger refuses it on the audit table.
+
+    UPDATE and DELETE are covered in tests/audit/test_chain.py."""
+    for sql in ("TRUNCATE audit_event", "TRUNCATE audit_event, cycle CASCADE"):
+        with pytest.raises(DBAPIError, match="append-only: TRUNCATE refused"):
+            db.session.execute(text(sql))
+        db.session.rollback()
 
 
 def test_db_command_lists_migrate(runner):

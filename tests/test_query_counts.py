@@ -12,12 +12,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from pb.cycles.services import advance_phase
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role
+from pb.lifecycle.services import advance, count_votes, publish_result
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
-from pb.results.services import post_progress, publish_tally, run_tally
+from pb.results.services import post_progress
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes
 
 SMALL, LARGE = 2, 6
@@ -51,7 +51,7 @@ def build(make, n: int, slug: str) -> dict:
     for idea in ideas:
         for c in range(n):
             post_comment(actor=staff, target=idea, body=f"Comment {c}", locale=locales[c % 3])
-    advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
+    advance(actor=staff, cycle=cycle, current=Phase.ideas)
     for idea in ideas[:n]:
         review_idea(actor=staff, idea=idea, status=IdeaStatus.advanced)
     db.session.flush()
@@ -68,7 +68,7 @@ def build(make, n: int, slug: str) -> dict:
         for c in range(n):
             post_comment(actor=staff, target=project, body=f"On project {c}", locale="en")
         projects.append(project)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    advance(actor=staff, cycle=cycle, current=Phase.development)
     codes = issue_access_codes(actor=staff, cycle=cycle, count=1, batch="pages")
     for v in range(5 * n):
         cast_ballot(cycle=cycle, credential=f"bench:{slug}:{v}", ranking=[p.id for p in projects[: 1 + v % 3]],
@@ -80,9 +80,9 @@ def build(make, n: int, slug: str) -> dict:
 
 def publish(built: dict) -> None:
     cycle, staff = built["cycle"], built["staff"]
-    advance_phase(actor=staff, cycle=cycle, current=Phase.voting)
-    snapshot = run_tally(actor=staff, cycle=cycle)
-    publish_tally(actor=built["second"], snapshot=snapshot)
+    advance(actor=staff, cycle=cycle, current=Phase.voting)
+    snapshot = count_votes(actor=staff, cycle=cycle)
+    publish_result(actor=built["second"], snapshot=snapshot)
     funded = next(p for p in built["projects"] if str(p.id) in snapshot.result["winners"])
     for i in range(len(built["projects"])):
         post_progress(actor=staff, project=funded, status=ProgressStatus.in_progress, percent=10 * i,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.accounts.services import normalise_email, reset_totp
 from pb.db import db
+from pb.transaction import transaction
 
 
 @click.command("totp-reset")
@@ -17,6 +18,6 @@ def totp_reset_command(email):
     user = db.session.scalars(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
         raise click.UsageError("no account with that email")
-    reset_totp(actor=None, user=user)
-    db.session.commit()
+    with transaction():
+        reset_totp(actor=None, user=user)
     click.echo(f"Second step removed for {user.email}; they can sign in with their password.")

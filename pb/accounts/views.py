@@ -29,6 +29,7 @@ from pb.errors import DomainError
 from pb.extensions import login_manager
 from pb.i18n.locales import enabled_languages
 from pb.security.ratelimit import device_key, limit
+from pb.transaction import transaction
 
 bp = Blueprint("accounts", __name__)
 SECOND_STEP_SECONDS = 300  # time allowed between the password and the code
@@ -59,8 +60,8 @@ def login():
     if form.validate_on_submit():
         limit(f"login:{services.normalise_email(form.email.data)}", 20, 900)  # one account
         limit(f"login-device:{device_key()}", 40, 900)  # one browser trying many accounts
-        user = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()  # failures and lock-outs are kept, whatever happens next
+        with transaction():  # failures and lock-outs are kept, whatever happens next
+            user = services.authenticate(form.email.data, form.password.data)
         if user is not None and user.totp_secret:
             session["second_step"] = {"user": user.id, "at": time.time()}
             return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
@@ -83,8 +84,8 @@ def second_factor():
     form = CodeForm()
     if form.validate_on_submit():
         limit(f"totp:{user.id}", 10, 900)
-        accepted = services.check_second_factor(user, form.code.data)
-        db.session.commit()
+        with transaction():  # a wrong code counts towards the lock-out
+            accepted = services.check_second_factor(user, form.code.data)
         if accepted:
             return _signed_in(user)
         form.code.errors.append(_("That code is not right. Use the newest code your app shows."))
@@ -98,11 +99,10 @@ def two_factor():
     if form.validate_on_submit():
         limit(f"totp-settings:{current_user.id}", 10, 900)
         try:
-            _change_two_factor(form)
-            db.session.commit()
+            with transaction():
+                _change_two_factor(form)
             return redirect(url_for("accounts.two_factor"))
         except DomainError as error:
-            db.session.rollback()
             form.code.errors.append(str(error))
     secret = None if current_user.totp_secret else session.setdefault("totp_setup", totp.new_secret())
     uri = secret and totp.provisioning_uri(secret, current_user.email, current_app.config["TOTP_ISSUER"])

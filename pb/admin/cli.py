@@ -9,10 +9,18 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import inspect
 
+from pb.accounts.models import User
+from pb.accounts.services import create_user
+from pb.admin.demo import DEMO_USERS, load_demo
+from pb.audit.services import first_broken_link, verify_database
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.migrate import upgrade
+from pb.results.verify import broken_seals, bundle_problems
+from pb.security.backup import BackupError, backup, restore
 from pb.tally.cli import tally_command
+from pb.transaction import transaction
 
 pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
 
@@ -20,20 +28,15 @@ pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
 @pb_cli.command("migrate")
 def migrate_command():
     """Create or upgrade the database schema."""
-    from pb.migrate import upgrade
-
     upgrade()
     click.echo("Database schema is up to date.")
 
 
 def _create_user(email, name, password, role):
-    from pb.accounts.services import create_user
-
     try:
-        user = create_user(actor=None, email=email, name=name, password=password, role=Role(role))
-        db.session.commit()
+        with transaction():
+            user = create_user(actor=None, email=email, name=name, password=password, role=Role(role))
     except DomainError as error:
-        db.session.rollback()
         raise click.UsageError(str(error)) from None
     click.echo(f"Created {user.role} account {user.email}.")
 
@@ -44,9 +47,6 @@ def _create_user(email, name, password, role):
 @click.option("--password", help="Password (prompted for if omitted).")
 def init_command(email, name, password):
     """Create the schema and the first staff account."""
-    from pb.accounts.models import User
-    from pb.migrate import upgrade
-
     upgrade()
     if db.session.query(User).filter_by(role=Role.staff).count():
         click.echo("Schema ready; a staff account already exists.")
@@ -70,16 +70,10 @@ def create_user_command(email, name, role, password):
 @pb_cli.command("demo")
 def demo_command():
     """Load the demo cycle (does nothing if it is already there)."""
-    from pb.admin.demo import DEMO_USERS, load_demo
-    from pb.migrate import upgrade
-
     if not inspect(db.engine).has_table("alembic_version"):
         upgrade()
-    created = load_demo()
-    if created:
-        from pb.results.services import vacuum
-
-        vacuum()  # the finished demo cycle's box was sealed: drop old row images
+    with transaction():  # sealing the finished demo cycle's box compacts storage after commit
+        created = load_demo()
     click.echo("Demo cycles loaded." if created else "Demo cycles already present; nothing changed.")
     click.echo("Demo sign-ins (password for all: from DEMO_PASSWORD, default 'demo-password'):")
     for email, _name, role in DEMO_USERS:
@@ -98,9 +92,6 @@ def audit_group():
               help="With --file: also check a downloaded results folder (ballots.pb, trackers.txt, result.json).")
 def audit_verify_command(path, bundle):
     """Recompute the hash chain (and sealed boxes or published files) and report the first break."""
-    from pb.audit.services import first_broken_link, verify_database
-    from pb.results.verify import broken_seals, bundle_problems
-
     if path is not None:
         try:
             events = [json.loads(line) for line in path if line.strip()]
@@ -126,9 +117,6 @@ def audit_verify_command(path, bundle):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup_command(path):
     """Write a consistent backup of the whole database to PATH (safe while serving)."""
-    from pb.audit.services import verify_database
-    from pb.security.backup import BackupError, backup
-
     try:
         kind = backup(path)
     except BackupError as error:
@@ -142,9 +130,6 @@ def backup_command(path):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path, yes):
     """Replace the whole database with the backup in PATH, then verify the audit chain."""
-    from pb.audit.services import verify_database
-    from pb.security.backup import BackupError, restore
-
     if not yes:
         click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
     try:

@@ -11,15 +11,17 @@ from sqlalchemy import select
 from pb.accounts.services import create_user
 from pb.admin.demo_translations import EASTSIDE, NORTHGATE
 from pb.cycles.models import Cycle
-from pb.cycles.services import advance_phase, create_cycle
+from pb.cycles.services import create_cycle
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.i18n.content import set_translation
-from pb.i18n.services import review_translation, translate_field
 from pb.kiosk.paper_services import close_batch, enter_sheet, open_batch
 from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
+from pb.lifecycle.services import advance, count_votes, publish_result
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
+from pb.results.services import post_progress
+from pb.translations.services import review_translation, translate_field
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes, register_voter
 
 SLUG = "eastside-2027"
@@ -130,14 +132,13 @@ def load_demo() -> bool:
     users |= {role: users[email] for email, _, role in reversed(DEMO_USERS)}  # first of each role
     staff, liaison = users[Role.staff], users[Role.liaison]
     cycle = _create_demo_cycle(staff)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
+    advance(actor=staff, cycle=cycle, current=Phase.draft)
     ideas = _submit_ideas(cycle, staff, liaison, users[Role.resident])
-    advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
+    advance(actor=staff, cycle=cycle, current=Phase.ideas)
     projects = _develop_projects(cycle, staff, users[Role.liaison], ideas)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    advance(actor=staff, cycle=cycle, current=Phase.development)
     _cast_demo_ballots(cycle, staff, users[Role.liaison], [p.id for p in projects])
     _completed_cycle(staff, users["staff2@example.org"], users[Role.liaison])
-    db.session.commit()
     return True
 
 
@@ -269,8 +270,6 @@ NORTHGATE_PROJECTS = [  # (title, dollars, progress: (status, percent, spent dol
 
 def _completed_cycle(staff, second_staff, liaison) -> None:
     """A finished cycle, so the demo also shows a published, checkable result and progress."""
-    from pb.results.services import post_progress, publish_tally, run_tally
-
     start = datetime(2026, 1, 12, 14, tzinfo=UTC)
     cycle = create_cycle(
         actor=staff, slug="northgate-2026", locale="en", budget_cents=250_000_00, currency="USD",
@@ -279,15 +278,15 @@ def _completed_cycle(staff, second_staff, liaison) -> None:
         languages=["en", "es"], areas=[("north", "North Side"), ("south", "South Side")],
         schedule={phase: start + timedelta(weeks=5 * i) for i, phase in enumerate(list(Phase)[1:])},
         rule="greedy", tie_break="lexicographic", max_ranks=3, min_age=14)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.draft)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.ideas)
+    advance(actor=staff, cycle=cycle, current=Phase.draft)
+    advance(actor=staff, cycle=cycle, current=Phase.ideas)
     projects = []
     for title, dollars, _progress in NORTHGATE_PROJECTS:
         project = create_project(actor=staff, cycle=cycle, title=title, summary=title + ".", locale="en",
                                  cost_cents=dollars * 100, category="health_access", area=cycle.areas[0])
         _translate_and_review(project, NORTHGATE[title], translator=liaison, reviewer=staff)
         projects.append(mark_ready(actor=staff, project=project))
-    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    advance(actor=staff, cycle=cycle, current=Phase.development)
     rng = random.Random(2026)
     weights = [1.0 / (1 + 0.3 * i) for i in range(len(projects))]
     for n in range(240):
@@ -301,9 +300,9 @@ def _completed_cycle(staff, second_staff, liaison) -> None:
                 ranking.append(pick)
         cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ranking,
                     channel=Channel.online, locale=cycle.locales[n % len(cycle.locales)])
-    advance_phase(actor=staff, cycle=cycle, current=Phase.voting)  # seals the box
-    snapshot = publish_tally(actor=second_staff, snapshot=run_tally(actor=staff, cycle=cycle))
-    advance_phase(actor=staff, cycle=cycle, current=Phase.results)
+    advance(actor=staff, cycle=cycle, current=Phase.voting)  # seals the box
+    snapshot = publish_result(actor=second_staff, snapshot=count_votes(actor=staff, cycle=cycle))
+    advance(actor=staff, cycle=cycle, current=Phase.results)
     for project, (_, _, progress) in zip(projects, NORTHGATE_PROJECTS, strict=True):
         if progress and str(project.id) in snapshot.result["winners"]:
             status, percent, spent, note = progress

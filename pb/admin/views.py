@@ -17,15 +17,15 @@ from pb.admin.forms import (
 )
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
-from pb.cycles.services import advance_phase
 from pb.db import db
 from pb.enums import Phase, Role
 from pb.errors import DomainError
-from pb.i18n.phases import phase_name
+from pb.i18n.labels import phase_name
 from pb.kiosk import queries as kiosk_queries
 from pb.kiosk.models import Site
 from pb.kiosk.services import add_site
-from pb.results.services import vacuum
+from pb.lifecycle import services as lifecycle
+from pb.transaction import run_action, transaction
 from pb.voting.queries import code_batches
 from pb.voting.services import issue_access_codes, set_credentials, void_batch
 
@@ -45,20 +45,13 @@ def dashboard():
 def advance(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     form = AdvancePhaseForm()
-    if form.validate_on_submit() and form.current.data in Phase.__members__:
-        try:
-            advance_phase(actor=current_user, cycle=cycle, current=Phase(form.current.data))
-            sealed = cycle.phase == Phase.tallying
-            db.session.commit()
-            if sealed:  # drop the old row images of the ballots the seal rewrote
-                vacuum()
-            flash(_("The cycle is now in the phase “%(phase)s”.", phase=phase_name(cycle.phase)), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    else:
+    if not (form.validate_on_submit() and form.current.data in Phase.__members__):
         flash(_("This form has expired. Please try again."), "error")
-    return redirect(url_for("admin.dashboard"))
+        return redirect(url_for("admin.dashboard"))
+    return run_action(
+        lambda: lifecycle.advance(actor=current_user, cycle=cycle, current=Phase(form.current.data)),
+        success=lambda c: _("The cycle is now in the phase “%(phase)s”.", phase=phase_name(c.phase)),
+        then=url_for("admin.dashboard"))
 
 
 @bp.get("/cycles/<slug>/codes")
@@ -84,11 +77,10 @@ def issue_codes(slug: str):
     if not form.validate_on_submit():
         return _codes_page(cycle, issue_form=form, status=400)
     try:
-        issued = issue_access_codes(actor=current_user, cycle=cycle, count=form.count.data,
-                                    batch=form.batch.data.strip())
-        db.session.commit()
+        with transaction():
+            issued = issue_access_codes(actor=current_user, cycle=cycle, count=form.count.data,
+                                        batch=form.batch.data.strip())
     except DomainError as error:
-        db.session.rollback()
         form.count.errors.append(str(error))
         return _codes_page(cycle, issue_form=form, status=400)
     sheet = [(code, qr_data_uri(cycle.slug, code)) for code in issued]
@@ -100,15 +92,13 @@ def issue_codes(slug: str):
 def void_codes(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     form = VoidBatchForm()
-    if form.validate_on_submit():
-        try:
-            n = void_batch(actor=current_user, cycle=cycle, batch=form.batch.data.strip())
-            db.session.commit()
-            flash(ngettext("%(num)d unused code voided.", "%(num)d unused codes voided.", n), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    return redirect(url_for("admin.codes", slug=slug))
+    back = url_for("admin.codes", slug=slug)
+    if not form.validate_on_submit():
+        return redirect(back)
+    return run_action(
+        lambda: void_batch(actor=current_user, cycle=cycle, batch=form.batch.data.strip()),
+        success=lambda n: ngettext("%(num)d unused code voided.", "%(num)d unused codes voided.", n),
+        then=back)
 
 
 @bp.post("/cycles/<slug>/credentials")
@@ -116,16 +106,13 @@ def void_codes(slug: str):
 def credentials(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     form = CredentialsForm()
-    if form.validate_on_submit():
-        try:
-            set_credentials(actor=current_user, cycle=cycle, access_codes=form.access_codes.data,
-                            registration=form.registration.data)
-            db.session.commit()
-            flash(_("Voting credentials saved."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    return redirect(url_for("admin.codes", slug=slug))
+    back = url_for("admin.codes", slug=slug)
+    if not form.validate_on_submit():
+        return redirect(back)
+    return run_action(
+        lambda: set_credentials(actor=current_user, cycle=cycle, access_codes=form.access_codes.data,
+                                registration=form.registration.data),
+        success=_("Voting credentials saved."), then=back)
 
 
 @bp.route("/cycles/<slug>/sites", methods=["GET", "POST"])
@@ -138,12 +125,11 @@ def sites(slug: str):
     if form.validate_on_submit():
         area = next((a for a in cycle.areas if str(a.id) == form.area.data), None)
         try:
-            add_site(actor=current_user, cycle=cycle, name=form.name.data, area=area)
-            db.session.commit()
+            with transaction():
+                add_site(actor=current_user, cycle=cycle, name=form.name.data, area=area)
             flash(_("Site added."), "success")
             return redirect(url_for("admin.sites", slug=slug))
         except DomainError as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
     if form.errors:
         status = 400

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pb.cycles.models import Cycle
 from pb.db import db
-from pb.enums import IdeaStatus, Phase, ProjectStatus
-from pb.proposals.models import Idea, Project
+from pb.enums import Phase
 
 
 def get_cycle_or_404(slug: str, *, include_draft: bool = False) -> Cycle:
@@ -23,13 +22,14 @@ def public_cycles() -> list[Cycle]:
         select(Cycle).where(Cycle.phase != Phase.draft).order_by(Cycle.created_at.desc())))
 
 
-def ballot_projects(cycle: Cycle) -> list[Project]:
-    return list(db.session.scalars(
-        select(Project).filter_by(cycle_id=cycle.id, status=ProjectStatus.ready)
-        .order_by(Project.title)))
+def lock_cycle(cycle: Cycle, *, exclusive: bool) -> Cycle:
+    """Take the cycle's row lock for this transaction and reload it.
 
-
-def idea_counts(cycle: Cycle) -> dict[IdeaStatus, int]:
-    rows = db.session.execute(
-        select(Idea.status, func.count()).filter_by(cycle_id=cycle.id).group_by(Idea.status))
-    return {IdeaStatus(status): n for status, n in rows}
+    Every cast takes it shared and closing voting takes it exclusive, so a ballot is either
+    in the box the seal reads or sees the closed phase. On SQLite the write lock that
+    `BEGIN IMMEDIATE` takes (pb.db) already serialises writers; FOR UPDATE is not rendered.
+    """
+    db.session.execute(select(Cycle).where(Cycle.id == cycle.id)
+                       .with_for_update(read=not exclusive)
+                       .execution_options(populate_existing=True))
+    return cycle

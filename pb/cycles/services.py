@@ -1,17 +1,16 @@
-"""Create cycles and move them through their phases."""
+"""Create cycles (pb.lifecycle moves them through their phases)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle, CycleLanguage, PhaseDate
 from pb.db import db
-from pb.enums import Phase, ProjectStatus
-from pb.errors import DomainError, WrongPhase
+from pb.enums import Phase
+from pb.errors import DomainError
 
 
 def create_cycle(*, actor, slug: str, title: str, locale: str, budget_cents: int,
@@ -31,31 +30,3 @@ def create_cycle(*, actor, slug: str, title: str, locale: str, budget_cents: int
            data={"budget_cents": budget_cents, "currency": currency, "rule": cycle.rule,
                  "tie_break": cycle.tie_break, "languages": cycle.locales})
     return cycle
-
-
-def advance_phase(*, actor, cycle: Cycle, current: Phase) -> Cycle:
-    """Move the cycle to the phase after `current`.
-
-    `current` is what the staff member saw when they pressed the button, so a double click
-    or two staff acting at once cannot skip a phase.
-    """
-    if cycle.phase != current:
-        raise WrongPhase(_l("This cycle has already moved on; reload the page."))
-    if cycle.phase.next is None:
-        raise WrongPhase(_l("This cycle is in its last phase."))
-    if cycle.phase.next == Phase.voting and not _has_ballot_projects(cycle):
-        raise DomainError(_l("Mark at least one project ready for the ballot before voting opens."))
-    if cycle.phase == Phase.voting:
-        from pb.results.services import seal_box
-
-        seal_box(actor=actor, cycle=cycle)
-    before, cycle.phase = cycle.phase, cycle.phase.next
-    record("cycle.advance", actor=actor, obj=cycle, data={"from": str(before), "to": str(cycle.phase)})
-    return cycle
-
-
-def _has_ballot_projects(cycle: Cycle) -> bool:
-    from pb.proposals.models import Project
-
-    return db.session.scalar(select(Project.id).filter_by(
-        cycle_id=cycle.id, status=ProjectStatus.ready).limit(1)) is not None

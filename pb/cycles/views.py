@@ -9,6 +9,7 @@ from pb.db import db
 from pb.deliberation.queries import comment_context
 from pb.enums import Phase
 from pb.i18n.content import Localized
+from pb.proposals import queries as proposals
 from pb.proposals.models import Project
 
 bp = Blueprint("cycles", __name__)
@@ -25,9 +26,9 @@ def home():
 @public
 def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug)
-    projects = queries.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
+    projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
     return render_template("cycles/detail.html", cycle=cycle, projects=projects,
-                           idea_counts=queries.idea_counts(cycle), phases=list(Phase)[1:],
+                           idea_counts=proposals.idea_counts(cycle), phases=list(Phase)[1:],
                            tr=Localized([cycle, *cycle.areas, *projects], str(get_locale())))
 
 

@@ -6,9 +6,11 @@ from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
 from pb.db import db
+from pb.deliberation.forms import CommentForm
 from pb.deliberation.models import Comment
+from pb.deliberation.services import OPEN_PHASES
 from pb.i18n.models import ContentTranslation
-from pb.proposals.models import Idea
+from pb.proposals.models import Idea, Project
 
 
 def thread(target) -> tuple[list[Comment], dict[int, list[Comment]], dict[int, list[ContentTranslation]]]:
@@ -30,9 +32,6 @@ def thread(target) -> tuple[list[Comment], dict[int, list[Comment]], dict[int, l
 
 def comment_context(target, post_url: str) -> dict:
     """What templates/deliberation/_thread.html needs for `target`."""
-    from pb.deliberation.forms import CommentForm
-    from pb.deliberation.services import OPEN_PHASES
-
     return {"thread": thread(target), "post_url": post_url,
             "comment_form": CommentForm() if target.cycle.phase in OPEN_PHASES else None}
 
@@ -47,7 +46,5 @@ def reported_comments(cycle_id: int) -> list[Comment]:
 
 
 def _cycle_id(comment: Comment) -> int | None:
-    from pb.proposals.models import Project
-
     target = db.session.get(Idea, comment.idea_id) if comment.idea_id else db.session.get(Project, comment.project_id)
     return target.cycle_id if target else None

@@ -16,6 +16,7 @@ from pb.deliberation.models import Comment
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.proposals.models import Idea, Project
+from pb.transaction import transaction
 
 bp = Blueprint("deliberation", __name__)
 moderators = roles(Role.liaison, Role.staff)
@@ -35,12 +36,11 @@ def _post(target):
     if form.validate_on_submit():
         parent = db.session.get(Comment, int(form.parent_id.data)) if (form.parent_id.data or "").isdigit() else None
         try:
-            services.post_comment(actor=current_user, target=target, body=form.body.data,
-                                  locale=str(get_locale()), parent=parent)
-            db.session.commit()
+            with transaction():
+                services.post_comment(actor=current_user, target=target, body=form.body.data,
+                                      locale=str(get_locale()), parent=parent)
             flash(_("Thank you. Your comment is posted."), "success")
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
     else:
         flash(_("Write a comment of up to 2000 characters."), "error")
@@ -67,8 +67,8 @@ def _comment_or_404(comment_id: int) -> Comment:
 @signed_in
 def report(comment_id: int):
     comment = _comment_or_404(comment_id)  # CSRFProtect has already checked the token
-    services.report_comment(actor=current_user, comment=comment)
-    db.session.commit()
+    with transaction():
+        services.report_comment(actor=current_user, comment=comment)
     flash(_("Thank you. A moderator will look at this comment."), "success")
     return redirect(_page_of(comment))
 
@@ -79,13 +79,12 @@ def hide(comment_id: int):
     comment = _comment_or_404(comment_id)
     form = HideForm()
     try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Give a public reason for hiding this comment (up to 200 characters)."))
-        services.hide_comment(actor=current_user, comment=comment, reason=form.reason.data)
-        db.session.commit()
+        with transaction():
+            if not form.validate_on_submit():
+                raise DomainError(_("Give a public reason for hiding this comment (up to 200 characters)."))
+            services.hide_comment(actor=current_user, comment=comment, reason=form.reason.data)
         flash(_("The comment is hidden."), "success")
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
     return redirect(_page_of(comment))
 
@@ -97,13 +96,12 @@ def translate(comment_id: int):
     form = CommentTranslationForm()
     form.locale.choices = [(code, code) for code in _cycle_locales(comment)]
     try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Choose a language and write the translation."))
-        services.translate_comment(actor=current_user, comment=comment, locale=form.locale.data, text=form.text.data)
-        db.session.commit()
+        with transaction():
+            if not form.validate_on_submit():
+                raise DomainError(_("Choose a language and write the translation."))
+            services.translate_comment(actor=current_user, comment=comment, locale=form.locale.data, text=form.text.data)
         flash(_("Translation added."), "success")
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
     return redirect(_page_of(comment))
 

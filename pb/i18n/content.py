@@ -67,3 +67,13 @@ def set_translation(*, obj, field: str, locale: str, text: str, translator=None,
     row.translator_id = getattr(translator, "id", None)
     db.session.flush()
     return row
+
+
+def unreviewed_locales(obj, fields: tuple[str, ...], locales: Sequence[str]) -> list[str]:
+    """Languages of `locales` in which some field of `obj` has no reviewed translation
+    (the original's own language counts as done)."""
+    wanted = [code for code in locales if code != obj.locale]
+    rows = db.session.execute(select(ContentTranslation.locale, ContentTranslation.field).filter_by(
+        object_type=type(obj).__name__, object_id=obj.id, status=TranslationStatus.reviewed))
+    done = {(locale, field) for locale, field in rows}
+    return [code for code in wanted if any((code, f) not in done for f in fields)]

@@ -8,7 +8,7 @@ from babel.numbers import get_currency_precision
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime
 
-from pb.i18n import phases
+from pb.i18n import labels
 from pb.i18n.locales import SHIPPED
 
 
@@ -31,10 +31,12 @@ def register_filters(app: Flask) -> None:
         language_name=language_name,
     )
     app.jinja_env.globals.update(
-        PHASE_NAMES=phases.PHASE_NAMES,
-        PHASE_NOW=phases.PHASE_NOW,
-        IDEA_STATUS_NAMES=phases.IDEA_STATUS_NAMES,
-        CATEGORY_NAMES=phases.CATEGORY_NAMES,
-        CHANNEL_LABELS=phases.CHANNEL_LABELS,
-        PROGRESS_NAMES=phases.PROGRESS_NAMES,
+        PHASE_NAMES=labels.PHASE_NAMES,
+        PHASE_NOW=labels.PHASE_NOW,
+        IDEA_STATUS_NAMES=labels.IDEA_STATUS_NAMES,
+        CATEGORY_NAMES=labels.CATEGORY_NAMES,
+        CHANNEL_LABELS=labels.CHANNEL_LABELS,
+        PROGRESS_NAMES=labels.PROGRESS_NAMES,
+        PROJECT_STATUS_NAMES=labels.PROJECT_STATUS_NAMES,
+        SHARED_VIA=labels.SHARED_VIA,
     )

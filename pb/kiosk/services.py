@@ -13,6 +13,7 @@ from pb.cycles.models import Area, Cycle
 from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, WrongPhase
+from pb.i18n.labels import VOTED_VIA
 from pb.kiosk.models import KioskSession, Site
 from pb.voting.models import VoteMark, VoterRollEntry
 from pb.voting.services import AlreadyVoted, cast_ballot, dedup_key, register_voter
@@ -52,7 +53,7 @@ def check_in(*, kiosk: KioskSession, name: str, birth_date: date, area: Area, to
     mark = db.session.get(VoteMark, (cycle.id, f"roll:{entry.id}"))
     if mark is not None:
         raise AlreadyVoted(_l("This person has already voted in this cycle (%(channel)s)."),
-                           channel=CHANNEL_NAMES[mark.channel])
+                           channel=VOTED_VIA[mark.channel])
     kiosk.check_ins += 1
     return f"roll:{entry.id}"
 
@@ -74,13 +75,6 @@ def close_session(*, actor, kiosk: KioskSession) -> KioskSession:
         kiosk.closed_at = utcnow()
         record("kiosk.close", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
     return kiosk
-
-
-CHANNEL_NAMES = {
-    Channel.online: _l("online"),
-    Channel.kiosk: _l("at a kiosk"),
-    Channel.paper: _l("on paper"),
-}
 
 
 def add_site(*, actor, cycle: Cycle, name: str, area: Area | None = None) -> Site:

@@ -14,15 +14,16 @@ from werkzeug.security import check_password_hash
 
 from pb.accounts.access import roles
 from pb.cycles.models import Cycle
-from pb.cycles.queries import ballot_projects
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.kiosk import paper_services, queries, services
 from pb.kiosk.forms import CheckInForm, ExitKioskForm, OpenBatchForm, OpenKioskForm, SheetForm
 from pb.kiosk.models import KioskSession, PaperBatch, Site
+from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import limit
-from pb.voting.ballot_flow import ballot_step
+from pb.transaction import run_action, transaction
+from pb.voting.ballot_flow import read_submission, render_submission
 from pb.voting.ballot_form import read_ranking
 from pb.voting.services import AlreadyVoted
 
@@ -68,9 +69,9 @@ def open_kiosk():
         return redirect(url_for("kiosk.dashboard"))
     site = queries.get_or_404(Site, int(form.site.data))
     session.setdefault("device", secrets.token_hex(16))
-    kiosk = services.open_session(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
-                                  site=site, device_token=session["device"])
-    db.session.commit()
+    with transaction():
+        kiosk = services.open_session(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
+                                      site=site, device_token=session["device"])
     session["kiosk"] = kiosk.id
     return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
 
@@ -109,11 +110,10 @@ def check_in(kiosk_id: int):
         return _start_screen(kiosk, form, 400)
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     try:
-        credential = services.check_in(kiosk=kiosk, name=form.name.data, birth_date=form.birth_date.data,
-                                       area=area, today=date.today())
-        db.session.commit()
+        with transaction():
+            credential = services.check_in(kiosk=kiosk, name=form.name.data, birth_date=form.birth_date.data,
+                                           area=area, today=date.today())
     except DomainError as error:
-        db.session.rollback()
         form.name.errors.append(str(error))
         return _start_screen(kiosk, form, 409 if isinstance(error, AlreadyVoted) else 400)
     session["kiosk_voter"] = {"credential": credential, "seen": time.time()}
@@ -129,22 +129,25 @@ def ballot(kiosk_id: int):
     if voter is None or time.time() - voter["seen"] > cycle.kiosk_idle_seconds:
         return timeout(kiosk_id) if voter else redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
     session["kiosk_voter"] = voter | {"seen": time.time()}
-
-    def cast(ranking):
-        tracker = services.cast_at_kiosk(kiosk=kiosk, credential=voter["credential"], ranking=ranking,
-                                         locale=str(get_locale()))
-        db.session.commit()
-        session.pop("kiosk_voter", None)
-        session["kiosk_tracker"] = tracker
-        return redirect(url_for("kiosk.thanks", kiosk_id=kiosk_id))
-
-    try:
-        return ballot_step(cycle, ballot_projects(cycle), cast=cast, layout="kiosk/base.html",
-                           timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
-    except AlreadyVoted:
-        session.pop("kiosk_voter", None)
-        flash(_("A ballot was already cast for this person, so nothing was changed."), "error")
-        return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+    projects = ballot_projects(cycle)
+    submission = read_submission(cycle, projects)
+    if submission.step == "cast":
+        try:
+            with transaction():
+                tracker = services.cast_at_kiosk(kiosk=kiosk, credential=voter["credential"],
+                                                 ranking=submission.ranking, locale=str(get_locale()))
+        except AlreadyVoted:
+            session.pop("kiosk_voter", None)
+            flash(_("A ballot was already cast for this person, so nothing was changed."), "error")
+            return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+        except DomainError as error:
+            submission = submission.refused(str(error))
+        else:
+            session.pop("kiosk_voter", None)
+            session["kiosk_tracker"] = tracker
+            return redirect(url_for("kiosk.thanks", kiosk_id=kiosk_id))
+    return render_submission(cycle, projects, submission, layout="kiosk/base.html",
+                             timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
 
 
 @bp.get("/<id:kiosk_id>/thanks")
@@ -175,8 +178,8 @@ def exit(kiosk_id: int):
     if form.validate_on_submit():
         limit(f"kiosk-exit:{current_user.id}", 10, 900)  # guessing the liaison's password
         if check_password_hash(current_user.password_hash, form.password.data):
-            services.close_session(actor=current_user, kiosk=kiosk)
-            db.session.commit()
+            with transaction():
+                services.close_session(actor=current_user, kiosk=kiosk)
             session.pop("kiosk", None)
             session.pop("kiosk_voter", None)
             return render_template("kiosk/closed.html", kiosk=kiosk)
@@ -194,13 +197,12 @@ def open_batch():
     if form.validate_on_submit():
         site = queries.get_or_404(Site, int(form.site.data))
         try:
-            batch = paper_services.open_batch(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
-                                              site=site, received_on=form.received_on.data,
-                                              received_count=form.received_count.data)
-            db.session.commit()
+            with transaction():
+                batch = paper_services.open_batch(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
+                                                  site=site, received_on=form.received_on.data,
+                                                  received_count=form.received_count.data)
             return redirect(url_for("kiosk.batch", batch_id=batch.id))
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
     else:
         flash(_("Check the batch details: site, date and a number of ballots from 1 to 5000."), "error")
@@ -234,11 +236,10 @@ def enter_sheet(batch_id: int):
         ranking = [] if invalid.strip() else read_ranking(
             request.form, {p.id for p in ballot_projects(cycle)}, cycle.max_ranks)
         action = paper_services.resolve_sheet if form.resolve.data else paper_services.enter_sheet
-        action(actor=current_user, batch=batch, sheet_no=form.sheet_no.data, ranking=ranking,
-               invalid_reason=invalid)
-        db.session.commit()
+        with transaction():
+            action(actor=current_user, batch=batch, sheet_no=form.sheet_no.data, ranking=ranking,
+                   invalid_reason=invalid)
     except DomainError as error:
-        db.session.rollback()
         return _batch_page(batch, form, error=str(error), status=400)
     flash(_("Sheet %(n)s saved.", n=form.sheet_no.data), "success")
     return redirect(url_for("kiosk.batch", batch_id=batch_id))
@@ -248,11 +249,6 @@ def enter_sheet(batch_id: int):
 @liaisons
 def close_batch(batch_id: int):
     batch = queries.get_or_404(PaperBatch, batch_id)
-    try:
-        paper_services.close_batch(actor=current_user, batch=batch)
-        db.session.commit()
-        flash(_("The batch is closed and its ballots are in the box."), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("kiosk.batch", batch_id=batch_id))
+    return run_action(lambda: paper_services.close_batch(actor=current_user, batch=batch),
+                      success=_("The batch is closed and its ballots are in the box."),
+                      then=url_for("kiosk.batch", batch_id=batch_id))

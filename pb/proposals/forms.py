@@ -19,8 +19,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pb.enums import IdeaStatus
 from pb.errors import DomainError
+from pb.i18n.labels import CATEGORY_NAMES, CHANNEL_LABELS, IDEA_STATUS_NAMES
 from pb.i18n.locales import SHIPPED, enabled_languages
-from pb.i18n.phases import CATEGORY_NAMES, CHANNEL_LABELS, IDEA_STATUS_NAMES
 from pb.proposals import rules
 from pb.proposals.money import parse_breakdown, parse_money
 

@@ -70,14 +70,6 @@ class Project(db.Model):
     cycle: Mapped[Cycle] = relationship()
     area: Mapped[Area | None] = relationship()
     ideas: Mapped[list[Idea]] = relationship(back_populates="project")
-    progress: Mapped[list[ProgressUpdate]] = relationship(
-        back_populates="project", order_by="ProgressUpdate.created_at"
-    )
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.cost_cents}>"
-
-
-# Progress updates live with results (implementation tracking) but are declared here to
-# keep the relationship in one module; the results domain owns the services.
-from pb.results.models import ProgressUpdate  # noqa: E402

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from pb.audit.models import AuditEvent
 from pb.cycles.models import Cycle
 from pb.db import db
-from pb.enums import IdeaStatus, Phase
+from pb.enums import IdeaStatus, Phase, ProjectStatus
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
 
@@ -105,3 +105,17 @@ def project_translations(project: Project) -> dict[str, dict[str, str]]:
     for row in rows:
         found.setdefault(row.locale, {})[row.field] = row.text
     return found
+
+
+def ballot_projects(cycle: Cycle) -> list[Project]:
+    """The projects on the cycle's ballot, in the ballot's (alphabetical) order."""
+    return list(db.session.scalars(
+        select(Project).filter_by(cycle_id=cycle.id, status=ProjectStatus.ready)
+        .order_by(Project.title)))
+
+
+def idea_counts(cycle: Cycle) -> dict[IdeaStatus, int]:
+    """How many ideas the cycle has in each status."""
+    rows = db.session.execute(
+        select(Idea.status, func.count()).filter_by(cycle_id=cycle.id).group_by(Idea.status))
+    return {IdeaStatus(status): n for status, n in rows}

@@ -13,7 +13,7 @@ from pb.cycles.models import Area, Cycle
 from pb.db import db, utcnow
 from pb.enums import CATEGORIES, Channel, IdeaStatus, Phase, ProjectStatus, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
-from pb.i18n.content import set_translation
+from pb.i18n.content import set_translation, unreviewed_locales
 from pb.i18n.filters import language_name, money
 from pb.i18n.locales import SHIPPED
 from pb.proposals import rules
@@ -238,10 +238,8 @@ def translate_project(*, actor, project: Project, locale: str, title: str, summa
 
 def mark_ready(*, actor, project: Project) -> Project:
     """Put a project on the ballot, once every offered language has a reviewed title and summary."""
-    from pb.i18n.services import unreviewed_locales
-
     _check_editable(project.cycle)
-    missing = unreviewed_locales(project, ("title", "summary"))
+    missing = unreviewed_locales(project, ("title", "summary"), project.cycle.locales)
     if missing:
         raise DomainError(_l("A reviewed translation of the title and summary is still needed in: %(languages)s."),
                           languages=", ".join(language_name(code) for code in missing))

@@ -14,12 +14,13 @@ from pb.db import db
 from pb.enums import IdeaStatus
 from pb.errors import DomainError
 from pb.i18n.content import Localized
-from pb.i18n.phases import IDEA_STATUS_NAMES
+from pb.i18n.labels import IDEA_STATUS_NAMES
 from pb.proposals import queries, services
 from pb.proposals.forms import ProjectForm, ReadyForm, ReviewForm, TranslationForm
 from pb.proposals.models import Idea, Project
 from pb.proposals.money import breakdown_to_input, cents_to_input
 from pb.proposals.views import area_by_slug, area_choices, bp
+from pb.transaction import transaction
 
 OPEN = (IdeaStatus.submitted, IdeaStatus.under_review)
 
@@ -51,16 +52,15 @@ def review(idea_id: int):
     if form.validate_on_submit():
         target = form.merged_into.data
         try:
-            services.review_idea(actor=current_user, idea=idea, status=IdeaStatus(form.status.data),
-                                 reason=form.reason.data,
-                                 merged_into=db.session.get(Idea, int(target)) if target.isdigit() else None)
-            db.session.commit()
+            with transaction():
+                services.review_idea(actor=current_user, idea=idea, status=IdeaStatus(form.status.data),
+                                     reason=form.reason.data,
+                                     merged_into=db.session.get(Idea, int(target)) if target.isdigit() else None)
             flash(_("The idea's status is now “%(status)s”.", status=IDEA_STATUS_NAMES[idea.status]), "success")
             if idea.status == IdeaStatus.advanced:  # next step: its project, offered on this page
                 return redirect(url_for("proposals.review", idea_id=idea.id))
             return redirect(url_for("proposals.review_queue", slug=idea.cycle.slug))
         except DomainError as refused:
-            db.session.rollback()
             error = refused
     return render_template("proposals/review.html", idea=idea, cycle=idea.cycle, form=form, error=error,
                            timeline=queries.timeline(idea)), 400 if request.method == "POST" else 200
@@ -77,14 +77,13 @@ def new_project(slug: str):
     error = None
     if form.validate_on_submit():
         try:
-            project = services.create_project(actor=current_user, cycle=cycle, locale=form.locale.data,
-                                              ideas=[i for i in candidates if str(i.id) in form.ideas.data],
-                                              **_project_fields(cycle, form))
-            db.session.commit()
+            with transaction():
+                project = services.create_project(actor=current_user, cycle=cycle, locale=form.locale.data,
+                                                  ideas=[i for i in candidates if str(i.id) in form.ideas.data],
+                                                  **_project_fields(cycle, form))
             flash(_("The project was created. Add its other languages, then mark it ready for the ballot."), "success")
             return redirect(url_for("proposals.edit_project", project_id=project.id))
         except DomainError as refused:
-            db.session.rollback()
             error = refused
     return render_template("proposals/project_form.html", cycle=cycle, form=form, project=None,
                            error=error, editable=cycle.phase in services.EDITABLE_PHASES), \
@@ -100,10 +99,9 @@ def edit_project(project_id: int):
     if not form.validate_on_submit():
         return _edit_page(project, form=form, status=400 if request.method == "POST" else 200)
     try:
-        services.update_project(actor=current_user, project=project, **_project_fields(project.cycle, form))
-        db.session.commit()
+        with transaction():
+            services.update_project(actor=current_user, project=project, **_project_fields(project.cycle, form))
     except DomainError as refused:
-        db.session.rollback()
         return _edit_page(project, form=form, error=refused, status=400)
     flash(_("The project was saved."), "success")
     return redirect(url_for("proposals.edit_project", project_id=project.id))
@@ -117,11 +115,10 @@ def translate_project(project_id: int):
     if not form.validate_on_submit():
         return _edit_page(project, translation_form=form, status=400)
     try:
-        services.translate_project(actor=current_user, project=project, locale=form.locale.data,
-                                   title=form.title.data, summary=form.summary.data)
-        db.session.commit()
+        with transaction():
+            services.translate_project(actor=current_user, project=project, locale=form.locale.data,
+                                       title=form.title.data, summary=form.summary.data)
     except DomainError as refused:
-        db.session.rollback()
         return _edit_page(project, translation_form=form, error=refused, status=400)
     flash(_("The translation was saved."), "success")
     return redirect(url_for("proposals.edit_project", project_id=project.id))
@@ -136,10 +133,9 @@ def ready_project(project_id: int):
         return _edit_page(project, status=400)
     mark = services.mark_ready if form.ready.data == "1" else services.mark_draft
     try:
-        mark(actor=current_user, project=project)
-        db.session.commit()
+        with transaction():
+            mark(actor=current_user, project=project)
     except DomainError as refused:
-        db.session.rollback()
         return _edit_page(project, error=refused, status=400)
     flash(_("The project is ready for the ballot.") if form.ready.data == "1"
           else _("The project is back in development."), "success")

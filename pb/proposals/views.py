@@ -27,12 +27,12 @@ from pb.deliberation.queries import comment_context
 from pb.enums import Channel, IdeaStatus, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
-from pb.proposals import labels, queries, rules, services
+from pb.proposals import queries, rules, services
 from pb.proposals.forms import IdeaFilterForm, IdeaForm, OnBehalfForm
 from pb.results.queries import project_outcome
+from pb.transaction import transaction
 
 bp = Blueprint("proposals", __name__)
-bp.context_processor(labels.template_names)
 PAGE_SIZE = 20
 
 
@@ -111,16 +111,15 @@ def _submit(cycle: Cycle, form: IdeaForm, *, actor, channel: Channel, **submit_a
         status = 400
         if closed is None and form.validate_on_submit():
             try:
-                idea = services.submit_idea(
-                    actor=actor, cycle=cycle, channel=channel, title=form.title.data, body=form.body.data,
-                    category=form.category.data, locale=form.locale.data,
-                    area=area_by_slug(cycle, form.area.data), location_text=form.location_text.data,
-                    contact=form.contact.data, **submit_args)
-                db.session.commit()
+                with transaction():
+                    idea = services.submit_idea(
+                        actor=actor, cycle=cycle, channel=channel, title=form.title.data, body=form.body.data,
+                        category=form.category.data, locale=form.locale.data,
+                        area=area_by_slug(cycle, form.area.data), location_text=form.location_text.data,
+                        contact=form.contact.data, **submit_args)
                 flash(_("Thank you. Your idea is now public, and staff will review it."), "success")
                 return redirect(url_for("proposals.detail", idea_id=idea.id))
             except DomainError as refused:
-                db.session.rollback()
                 error, status = refused, 429 if isinstance(refused, services.RateLimited) else 400
     return render_template("proposals/new.html", cycle=cycle, form=form, closed=closed, error=error,
                            on_behalf=channel != Channel.online, tr=Localized([cycle], str(get_locale()))), status

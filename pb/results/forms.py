@@ -4,7 +4,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pb.enums import ProgressStatus
-from pb.i18n.phases import PROGRESS_NAMES
+from pb.i18n.labels import PROGRESS_NAMES
 
 
 class RunTallyForm(FlaskForm):

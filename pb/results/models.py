@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from pb.db import UTCDateTime, db, utcnow
 from pb.enums import ProgressStatus, TallyStatus
@@ -33,19 +33,6 @@ class TallySnapshot(db.Model):
         return f"<TallySnapshot {self.id} {self.status}>"
 
 
-class BoxSeal(db.Model):
-    """The sealed ballot box of a cycle: how many ballots, and digests anyone can recompute."""
-
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), primary_key=True)
-    ballot_count: Mapped[int]
-    ballots_sha256: Mapped[str] = mapped_column(String(64))
-    trackers_sha256: Mapped[str] = mapped_column(String(64))
-    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<BoxSeal {self.cycle_id} {self.ballot_count}>"
-
-
 class ProgressUpdate(db.Model):
     """A public report on a funded project's implementation."""
 
@@ -61,4 +48,5 @@ class ProgressUpdate(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    project = relationship("Project", back_populates="progress")
+    # Project.progress: the results domain (above proposals) adds the reverse side.
+    project = relationship("Project", backref=backref("progress", order_by="ProgressUpdate.created_at"))

@@ -1,63 +1,19 @@
-"""Seal the ballot box, count it, publish the result with a second sign-off, report progress."""
+"""Count the sealed box, sign a count off for publication, report progress on funded projects."""
 
 from __future__ import annotations
 
-import secrets
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, text
+from sqlalchemy import select
 
 from pb.audit.services import record
 from pb.cycles.models import Cycle
 from pb.db import db, utcnow
 from pb.enums import Phase, ProgressStatus, TallyStatus
 from pb.errors import DomainError, NotAllowed, WrongPhase
-from pb.results.models import BoxSeal, ProgressUpdate, TallySnapshot
+from pb.results.models import ProgressUpdate, TallySnapshot
+from pb.results.tally import count_options, election_for
 from pb.tally import TallyError, count
-from pb.tally.digest import sha256_of
-from pb.voting.models import Ballot
-
-
-def canonical_ballots(rankings) -> list[list[str]]:
-    """The public ballot list: only the rankings (project ids as strings), sorted, so neither
-    storage order nor site or language can tie a published ballot to a voter."""
-    return sorted([str(p) for p in ranking] for ranking in rankings)
-
-
-def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
-    """Rewrite the cycle's ballots in random order and record the box digests.
-
-    Rows were stored in casting order, which a database reader could line up with vote marks
-    or kiosk check-ins; rewriting them in a random order removes that link (SQLite rowids and
-    PostgreSQL row versions are reassigned). The file space itself is reclaimed by `vacuum()`
-    after the transaction commits.
-    """
-    ballots = list(db.session.scalars(select(Ballot).filter_by(cycle_id=cycle.id)))
-    copies = [dict(id=b.id, cycle_id=b.cycle_id, ranking=b.ranking, channel=b.channel,
-                   site_id=b.site_id, locale=b.locale, tracker=b.tracker) for b in ballots]
-    db.session.execute(delete(Ballot).where(Ballot.cycle_id == cycle.id))
-    for b in ballots:
-        db.session.expunge(b)
-    secrets.SystemRandom().shuffle(copies)
-    db.session.add_all(Ballot(**c) for c in copies)
-    seal = BoxSeal(cycle_id=cycle.id, ballot_count=len(copies),
-                   ballots_sha256=sha256_of(canonical_ballots(b.ranking for b in ballots)),
-                   trackers_sha256=sha256_of(sorted(b.tracker for b in ballots)))
-    db.session.add(seal)
-    record("box.seal", actor=actor, obj=cycle,
-           data={"ballots": seal.ballot_count, "ballots_sha256": seal.ballots_sha256,
-                 "trackers_sha256": seal.trackers_sha256})
-    return seal
-
-
-def vacuum() -> None:
-    """Reclaim the space of rewritten rows so old row images do not linger (after commit)."""
-    engine = db.engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("VACUUM")
-        else:
-            connection.execute(text("VACUUM ballot"))
+from pb.voting.models import BoxSeal
 
 
 def run_tally(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
@@ -66,8 +22,6 @@ def run_tally(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
     After publication a new count is a correction and needs a public reason; an unpublished
     provisional count is replaced (kept, marked superseded).
     """
-    from pb.results.tally import count_options, election_for
-
     if cycle.phase not in (Phase.tallying, Phase.results, Phase.implementation):
         raise WrongPhase(_l("Votes can be counted only after voting has closed."))
     if db.session.get(BoxSeal, cycle.id) is None:
@@ -94,8 +48,11 @@ def run_tally(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
     return snapshot
 
 
-def publish_tally(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
-    """A second staff member signs off; the result becomes public and cannot be withdrawn."""
+def sign_off(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
+    """A second staff member signs off; the result becomes public and cannot be withdrawn.
+
+    Called by pb.lifecycle.services.publish_result, which also ends the counting phase.
+    """
     if snapshot.status != TallyStatus.provisional:
         raise DomainError(_l("Only the latest provisional result can be published."))
     if snapshot.created_by_id == actor.id:
@@ -107,8 +64,6 @@ def publish_tally(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
     if previous is not None:
         previous.status = TallyStatus.superseded
     snapshot.status, snapshot.signed_off_by_id, snapshot.published_at = TallyStatus.published, actor.id, utcnow()
-    if cycle.phase == Phase.tallying:
-        cycle.phase = Phase.results
     record("tally.publish", actor=actor, obj=cycle,
            data={"result_sha256": snapshot.result_sha256, "input_sha256": snapshot.input_sha256,
                  "winners": snapshot.result["winners"], "supersedes": previous.result_sha256 if previous else None,

@@ -6,12 +6,12 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import select
 
 from pb.cycles.models import Cycle
-from pb.cycles.queries import ballot_projects
 from pb.db import db
-from pb.results.services import canonical_ballots
+from pb.proposals.queries import ballot_projects
 from pb.tally import Election, Project
 from pb.tally.formats.pabulib import format_pb, parse_pb
 from pb.voting.models import Ballot
+from pb.voting.seal import canonical_ballots
 
 
 def sealed_rankings(cycle: Cycle) -> list[list[str]]:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
 from pb.db import db
-from pb.results.services import canonical_ballots
 from pb.tally import count
 from pb.tally.digest import sha256_of
 from pb.tally.formats.pabulib import parse_pb
 from pb.voting.models import Ballot
+from pb.voting.seal import canonical_ballots
 
 
 def broken_seals() -> list[int]:

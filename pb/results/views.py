@@ -18,14 +18,16 @@ from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
+from pb.lifecycle import services as lifecycle
 from pb.proposals.models import Project
 from pb.proposals.money import parse_money
 from pb.results import queries, services
 from pb.results.explain import explain
 from pb.results.forms import ProgressForm, PublishForm, RunTallyForm
-from pb.results.models import BoxSeal, TallySnapshot
+from pb.results.models import TallySnapshot
 from pb.results.tally import ballots_pb, recount_command, sealed_rankings
-from pb.voting.models import Ballot
+from pb.transaction import run_action, transaction
+from pb.voting.models import Ballot, BoxSeal
 
 bp = Blueprint("results", __name__)
 ZERO = re.compile(r"\$?\s*0+(\.0{1,2})?")
@@ -66,15 +68,13 @@ def count_page(slug: str):
 def run_count(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     form = RunTallyForm()
-    if form.validate_on_submit():
-        try:
-            services.run_tally(actor=current_user, cycle=cycle, reason=form.reason.data or "")
-            db.session.commit()
-            flash(_("The votes were counted. Check the provisional result, then ask a second staff member to publish it."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    return redirect(url_for("results.count_page", slug=slug))
+    back = url_for("results.count_page", slug=slug)
+    if not form.validate_on_submit():
+        return redirect(back)
+    return run_action(
+        lambda: lifecycle.count_votes(actor=current_user, cycle=cycle, reason=form.reason.data or ""),
+        success=_("The votes were counted. Check the provisional result, then ask a second staff member to publish it."),
+        then=back)
 
 
 @bp.post("/admin/count/<id:snapshot_id>/publish")
@@ -82,15 +82,11 @@ def run_count(slug: str):
 def publish(snapshot_id: int):
     snapshot = db.session.get(TallySnapshot, snapshot_id) or abort(404)
     cycle = db.session.get(Cycle, snapshot.cycle_id)
-    if PublishForm().validate_on_submit():
-        try:
-            services.publish_tally(actor=current_user, snapshot=snapshot)
-            db.session.commit()
-            flash(_("The result is published."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    return redirect(url_for("results.count_page", slug=cycle.slug))
+    back = url_for("results.count_page", slug=cycle.slug)
+    if not PublishForm().validate_on_submit():
+        return redirect(back)
+    return run_action(lambda: lifecycle.publish_result(actor=current_user, snapshot=snapshot),
+                      success=_("The result is published."), then=back)
 
 
 # ---- public results and downloads --------------------------------------------------------
@@ -158,13 +154,12 @@ def progress(project_id: int):
         try:
             text = form.spent.data.strip()
             spent = 0 if ZERO.fullmatch(text) else parse_money(text, max_cents=project.cycle.budget_cents)
-            services.post_progress(actor=current_user, project=project, status=form.status.data,
-                                   percent=form.percent.data, spent_cents=spent, body=form.body.data or "",
-                                   locale=str(get_locale()))
-            db.session.commit()
+            with transaction():
+                services.post_progress(actor=current_user, project=project, status=form.status.data,
+                                       percent=form.percent.data, spent_cents=spent,
+                                       body=form.body.data or "", locale=str(get_locale()))
             flash(_("Progress posted."), "success")
             return redirect(url_for("cycles.project", project_id=project_id))
         except DomainError as error:
-            db.session.rollback()
             form.spent.errors.append(str(error))
     return render_template("results/progress.html", project=project, form=form), 400 if form.errors else 200

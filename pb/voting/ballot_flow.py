@@ -1,45 +1,57 @@
-"""The rank → review → cast steps of a ballot, shared by online voting and kiosks."""
+"""The rank → review → cast steps of a ballot, shared by online voting and kiosks.
+
+A view reads what the voter asked for (`read_submission`), casts through its own service
+inside its transaction when the step is "cast", and renders the ballot or the review page
+(`render_submission`). Nothing here writes, so nothing here commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from pb.db import db
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.voting.ballot_form import read_ranking
 from pb.voting.forms import BallotForm
-from pb.voting.services import AlreadyVoted
 
 
-def ballot_step(cycle, projects, *, cast: Callable[[list[int]], object], **context):
-    """Render the ballot or the review page, or call `cast(ranking)` on a confirmed ballot.
+@dataclass(frozen=True)
+class Submission:
+    """What the ballot form asked for: edit the ranking, review it, or cast it."""
 
-    Any refusal re-renders the ballot with the voter's ranks kept and a clear message;
-    AlreadyVoted propagates so the caller can answer it its own way.
-    """
-    form, ranking, error = BallotForm(), [], None
+    step: str = "edit"  # "edit", "review" or "cast"
+    ranking: list[int] = field(default_factory=list)
+    error: str | None = None
+
+    def refused(self, error: str) -> Submission:
+        """The same ranking back on the ballot with the reason it was refused."""
+        return replace(self, step="edit", error=error)
+
+
+def read_submission(cycle, projects) -> Submission:
+    """Read and check the posted ranking; a GET is an empty ballot."""
+    form = BallotForm()
     if form.validate_on_submit():
         try:
             ranking = read_ranking(request.form, {p.id for p in projects}, cycle.max_ranks)
-            if form.step.data == "cast":
-                return cast(ranking)
-            if form.step.data == "review":
-                return render_ballot("voting/review.html", cycle, projects, form, ranking, **context)
-        except AlreadyVoted:
-            db.session.rollback()
-            raise
-        except DomainError as err:
-            db.session.rollback()
-            error = str(err)
-    elif request.method == "POST":
-        error = _("This form has expired. Please try again.")
-    return render_ballot("voting/ballot.html", cycle, projects, form, ranking, error=error,
-                         status=400 if error else 200, **context)
+        except DomainError as error:
+            return Submission(error=str(error))
+        step = form.step.data if form.step.data in ("review", "cast") else "edit"
+        return Submission(step=step, ranking=ranking)
+    if request.method == "POST":
+        return Submission(error=_("This form has expired. Please try again."))
+    return Submission()
+
+
+def render_submission(cycle, projects, submission: Submission, **context):
+    """The review page for a ranking to confirm, otherwise the ballot with the voter's ranks kept."""
+    template = "voting/review.html" if submission.step == "review" else "voting/ballot.html"
+    return render_ballot(template, cycle, projects, BallotForm(), submission.ranking,
+                         error=submission.error, status=400 if submission.error else 200, **context)
 
 
 def render_ballot(template, cycle, projects, form, ranking, *, error=None, status=200,

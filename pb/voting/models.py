@@ -73,3 +73,16 @@ class Ballot(db.Model):
 
     def __repr__(self) -> str:
         return "<Ballot>"
+
+
+class BoxSeal(db.Model):
+    """The sealed ballot box of a cycle: how many ballots, and digests anyone can recompute."""
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), primary_key=True)
+    ballot_count: Mapped[int]
+    ballots_sha256: Mapped[str] = mapped_column(String(64))
+    trackers_sha256: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BoxSeal {self.cycle_id} {self.ballot_count}>"

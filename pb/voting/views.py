@@ -20,18 +20,19 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pb.accounts.access import public
 from pb.cycles.models import Cycle
-from pb.cycles.queries import ballot_projects, get_cycle_or_404
+from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Channel, Phase
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.mail import send_mail
-from pb.results.models import BoxSeal
+from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
+from pb.transaction import transaction
 from pb.voting import services
-from pb.voting.ballot_flow import ballot_step
+from pb.voting.ballot_flow import read_submission, render_submission
 from pb.voting.forms import AccessCodeForm, RegisterForm, TrackerForm
-from pb.voting.models import Ballot
+from pb.voting.models import Ballot, BoxSeal
 
 bp = Blueprint("voting", __name__, url_prefix="/cycles/<slug>")
 
@@ -99,15 +100,15 @@ def register(slug: str):
     limit(f"register-email:{form.email.data.strip().lower()}", 3, 3600)  # no mail bombing
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     try:
-        entry = services.register_voter(cycle=cycle, name=form.name.data, birth_date=form.birth_date.data,
-                                        area=area, channel=Channel.online, today=date.today())
-        token = _serializer().dumps({"cycle": cycle.id, "roll": entry.id})
-        link = url_for("voting.verify", slug=slug, token=token, _external=True)
-        send_mail(to=form.email.data, subject=_("Your voting link"),
-                  body=render_template("voting/verify_email.txt", cycle=cycle, link=link))
-        db.session.commit()
+        with transaction():
+            entry = services.register_voter(cycle=cycle, name=form.name.data, birth_date=form.birth_date.data,
+                                            area=area, channel=Channel.online, today=date.today())
+            token = _serializer().dumps({"cycle": cycle.id, "roll": entry.id})
+            link = url_for("voting.verify", slug=slug, token=token, _external=True)
+            # Sent inside the transaction: a refused email leaves no roll entry behind.
+            send_mail(to=form.email.data, subject=_("Your voting link"),
+                      body=render_template("voting/verify_email.txt", cycle=cycle, link=link))
     except DomainError as error:
-        db.session.rollback()
         form.name.errors.append(str(error))
         return _start_page(cycle, register_form=form, status=400)
     return render_template("voting/check_email.html", cycle=cycle)
@@ -120,10 +121,9 @@ def verify(slug: str, token: str):
     hours = current_app.config["VERIFY_LINK_HOURS"]
     try:
         data = _serializer().loads(token, max_age=hours * 3600)
-        entry = services.verify_email(cycle=cycle, roll_id=int(data["roll"]))
-        db.session.commit()
+        with transaction():
+            entry = services.verify_email(cycle=cycle, roll_id=int(data["roll"]))
     except (BadSignature, DomainError, KeyError, TypeError, ValueError):
-        db.session.rollback()
         flash(_("This link is not valid or has expired. Please register again or ask a community liaison."), "error")
         return redirect(url_for("voting.start", slug=slug))
     session["voter"] = {"cycle": cycle.id, "credential": f"roll:{entry.id}"}
@@ -139,20 +139,22 @@ def ballot(slug: str):
         flash(_("Voting is not open in this cycle.") if cycle.phase != Phase.voting
               else _("First enter your access code or register to vote."), "error")
         return redirect(url_for("voting.start", slug=slug))
-    try:
-        return ballot_step(cycle, ballot_projects(cycle),
-                           cast=lambda ranking: _cast(cycle, credential, ranking))
-    except services.AlreadyVoted:
-        return _already_voted(cycle)
-
-
-def _cast(cycle, credential, ranking):
-    tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=ranking,
-                                   channel=Channel.online, locale=str(get_locale()))
-    db.session.commit()
-    session.pop("voter", None)
-    session["tracker"] = tracker
-    return redirect(url_for("voting.voted", slug=cycle.slug))
+    projects = ballot_projects(cycle)
+    submission = read_submission(cycle, projects)
+    if submission.step == "cast":
+        try:
+            with transaction():
+                tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=submission.ranking,
+                                               channel=Channel.online, locale=str(get_locale()))
+        except services.AlreadyVoted:
+            return _already_voted(cycle)
+        except DomainError as error:
+            submission = submission.refused(str(error))
+        else:
+            session.pop("voter", None)
+            session["tracker"] = tracker
+            return redirect(url_for("voting.voted", slug=slug))
+    return render_submission(cycle, projects, submission)
 
 
 def _already_voted(cycle):

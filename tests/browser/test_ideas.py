@@ -96,8 +96,8 @@ def _review_all(make):
 
     from pb.db import db
     from pb.i18n.models import ContentTranslation
-    from pb.i18n.services import review_translation
     from pb.proposals.models import Project
+    from pb.translations.services import review_translation
 
     db.session.rollback()  # end this test's read snapshot: the server has written since
     reviewer = make.user(Role.liaison)

@@ -84,10 +84,10 @@ def test_bad_comments_change_nothing(app, make):
 
 def test_comments_close_after_voting(app, make):
     cycle, project = setup(app, make)
-    from pb.cycles.services import advance_phase
+    from pb.lifecycle.services import advance
 
-    advance_phase(actor=None, cycle=cycle, current=Phase.development)
-    advance_phase(actor=None, cycle=cycle, current=Phase.voting)
+    advance(actor=None, cycle=cycle, current=Phase.development)
+    advance(actor=None, cycle=cycle, current=Phase.voting)
     db.session.commit()
     resident = as_user(app, make, Role.resident)
     html, token = page_and_token(resident, f"/projects/{project.id}")

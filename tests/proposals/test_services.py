@@ -5,11 +5,11 @@ from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
 from pb.audit.services import verify_database
-from pb.cycles.services import advance_phase
 from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, ProjectStatus, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.models import ContentTranslation
+from pb.lifecycle.services import advance
 from pb.proposals import services
 from pb.proposals.models import Idea, Project
 from tests.proposals.conftest import count, form, idea
@@ -229,7 +229,7 @@ def test_ballot_projects_freeze_when_voting_opens(make, staff):
     """Once voting opens no project can be created, edited, translated, or put on or off the ballot."""
     cycle = make.cycle(phase=Phase.development, languages=["es"])
     project = make.project(cycle, actor=staff)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    advance(actor=staff, cycle=cycle, current=Phase.development)
     db.session.commit()
     for attempt in (
         lambda: services.update_project(actor=staff, project=project, title="New title", cost_cents=5,

@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pb.cycles.services import advance_phase
 from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role
 from pb.i18n.content import set_translation
+from pb.lifecycle.services import advance
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate
 from tests.conftest import csrf_from, login
@@ -307,7 +307,7 @@ def test_project_edits_are_refused_once_voting_opens(client, make, staff):
     """After voting opens the edit page says so and a posted edit changes nothing."""
     cycle = make.cycle(phase=Phase.development)
     project = make.project(cycle, actor=staff)
-    advance_phase(actor=staff, cycle=cycle, current=Phase.development)
+    advance(actor=staff, cycle=cycle, current=Phase.development)
     db.session.commit()
     login(client, staff)
     assert "can no longer change" in text(client.get(f"/admin/projects/{project.id}/edit"))

@@ -14,7 +14,7 @@ from tests.voting.conftest import codes, ranks, voting_cycle  # noqa: F401  (fix
 
 def test_sealing_rewrites_the_box_out_of_casting_order(app, make, voting_cycle):  # noqa: F811
     """After close, a database reader cannot line ballots up with casting order (SQLite rowid)."""
-    from pb.cycles.services import advance_phase
+    from pb.lifecycle.services import advance
 
     cycle, ids = voting_cycle
     cast_order = []
@@ -23,7 +23,7 @@ def test_sealing_rewrites_the_box_out_of_casting_order(app, make, voting_cycle):
         cast_order.append(cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ids[:1],
                                       channel=Channel.online, locale="en"))
     db.session.commit()
-    advance_phase(actor=None, cycle=cycle, current=Phase.voting)
+    advance(actor=None, cycle=cycle, current=Phase.voting)
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
         stored = [row[0] for row in db.session.execute(text("SELECT tracker FROM ballot ORDER BY rowid"))]

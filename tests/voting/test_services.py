@@ -24,9 +24,9 @@ from pb.voting.services import (
 def voting_cycle(make):
     cycle = make.cycle(phase=Phase.development)
     projects = [make.project(cycle, cost_cents=(i + 1) * 10_000_00) for i in range(4)]
-    from pb.cycles.services import advance_phase
+    from pb.lifecycle.services import advance
 
-    advance_phase(actor=None, cycle=cycle, current=Phase.development)
+    advance(actor=None, cycle=cycle, current=Phase.development)
     db.session.commit()
     return cycle, [p.id for p in projects]
 

@@ -1,8 +1,11 @@
-"""Translated names and explanations of phases, statuses and categories for templates."""
+"""The one registry of translated names for phases, statuses, channels and categories.
+
+Every page, form, email and export takes its labels from here (templates see them as globals).
+"""
 
 from flask_babel import lazy_gettext as _l
 
-from pb.enums import IdeaStatus, Phase, ProgressStatus
+from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, ProjectStatus
 
 PHASE_NAMES = {
     Phase.draft: _l("Draft"),
@@ -51,10 +54,28 @@ PROGRESS_NAMES = {
     ProgressStatus.stalled: _l("Delayed"),
 }
 
+PROJECT_STATUS_NAMES = {
+    ProjectStatus.draft: _l("In development"),
+    ProjectStatus.ready: _l("Ready for the ballot"),
+}
+
 CHANNEL_LABELS = {
-    "online": _l("Online"),
-    "kiosk": _l("Kiosk"),
-    "paper": _l("Paper"),
+    Channel.online: _l("Online"),
+    Channel.kiosk: _l("Kiosk"),
+    Channel.paper: _l("Paper"),
+}
+
+# "Someone with these details already voted ..." (completes a sentence).
+VOTED_VIA = {
+    Channel.online: _l("online"),
+    Channel.kiosk: _l("at a kiosk"),
+    Channel.paper: _l("on paper"),
+}
+
+SHARED_VIA = {
+    Channel.online: _l("Shared online"),
+    Channel.paper: _l("Shared on a paper form, entered by a community liaison"),
+    Channel.kiosk: _l("Shared at a kiosk with a community liaison"),
 }
 
 

@@ -11,9 +11,10 @@ from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
-from pb.i18n import queries, services
-from pb.i18n.forms import ReviewForm, TranslationForm
 from pb.i18n.models import ContentTranslation
+from pb.transaction import transaction
+from pb.translations import queries, services
+from pb.translations.forms import ReviewForm, TranslationForm
 
 bp = Blueprint("translations", __name__)
 translators = roles(Role.liaison, Role.staff)
@@ -26,7 +27,7 @@ def queue(slug: str):
     others = [code for code in cycle.locales if code != cycle.locale] or cycle.locales
     locale = request.args.get("lang") if request.args.get("lang") in cycle.locales else others[0]
     items = queries.queue(cycle, locale, include_ideas=request.args.get("ideas") == "1")
-    return render_template("i18n/queue.html", cycle=cycle, locale=locale, items=items)
+    return render_template("translations/queue.html", cycle=cycle, locale=locale, items=items)
 
 
 def _object_or_404(object_type: str, object_id: int):
@@ -49,14 +50,13 @@ def edit(object_type: str, object_id: int, field: str, lang: str):
     form = TranslationForm(text=row.text if row else "")
     if form.validate_on_submit():
         try:
-            services.translate_field(actor=current_user, obj=obj, field=field, locale=lang, text=form.text.data)
-            db.session.commit()
+            with transaction():
+                services.translate_field(actor=current_user, obj=obj, field=field, locale=lang, text=form.text.data)
             flash(_("Translation saved. Someone else now needs to review it."), "success")
             return redirect(url_for("translations.queue", slug=cycle.slug, lang=lang))
         except DomainError as error:
-            db.session.rollback()
             form.text.errors.append(str(error))
-    return render_template("i18n/edit.html", obj=obj, cycle=cycle, field=field, lang=lang, row=row,
+    return render_template("translations/edit.html", obj=obj, cycle=cycle, field=field, lang=lang, row=row,
                            original=getattr(obj, field), form=form, review_form=ReviewForm(),
                            object_type=object_type), 400 if form.errors else 200
 
@@ -67,10 +67,9 @@ def review(object_type: str, object_id: int, field: str, lang: str):
     obj = _object_or_404(object_type, object_id)
     if ReviewForm().validate_on_submit():
         try:
-            services.review_translation(actor=current_user, obj=obj, field=field, locale=lang)
-            db.session.commit()
+            with transaction():
+                services.review_translation(actor=current_user, obj=obj, field=field, locale=lang)
             flash(_("Translation marked as reviewed."), "success")
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("translations.queue", slug=services.cycle_of(obj).slug, lang=lang))

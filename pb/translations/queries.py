@@ -9,8 +9,8 @@ from sqlalchemy import select
 from pb.cycles.models import Cycle
 from pb.db import db
 from pb.i18n.models import ContentTranslation
-from pb.i18n.services import TRANSLATABLE
 from pb.proposals.models import Idea, Project
+from pb.translations.services import TRANSLATABLE
 
 
 @dataclass(frozen=True)

@@ -53,15 +53,6 @@ def review_translation(*, actor, obj, field: str, locale: str) -> ContentTransla
     return row
 
 
-def unreviewed_locales(obj, fields: tuple[str, ...]) -> list[str]:
-    """Offered languages in which some field has no reviewed translation (originals count)."""
-    wanted = [code for code in cycle_of(obj).locales if code != obj.locale]
-    rows = db.session.execute(select(ContentTranslation.locale, ContentTranslation.field).filter_by(
-        object_type=type(obj).__name__, object_id=obj.id, status=TranslationStatus.reviewed))
-    done = {(locale, field) for locale, field in rows}
-    return [code for code in wanted if any((code, f) not in done for f in fields)]
-
-
 def _row(obj, field, locale) -> ContentTranslation | None:
     return db.session.scalars(select(ContentTranslation).filter_by(
         object_type=type(obj).__name__, object_id=obj.id, field=field, locale=locale)).first()

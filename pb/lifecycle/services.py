@@ -1,0 +1,70 @@
+"""Move a cycle through its phases; count and publish its result."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from pb.audit.services import record
+from pb.cycles.models import Cycle
+from pb.cycles.queries import lock_cycle
+from pb.db import db
+from pb.enums import Phase
+from pb.errors import DomainError, WrongPhase
+from pb.proposals.queries import ballot_projects
+from pb.results import services as results
+from pb.results.models import TallySnapshot
+from pb.transaction import after_commit
+from pb.voting.seal import compact_storage, seal_box
+
+
+def advance(*, actor, cycle: Cycle, current: Phase) -> Cycle:
+    """Move the cycle to the phase after `current`.
+
+    `current` is what the staff member saw when they pressed the button, so a double click
+    or two staff acting at once cannot skip a phase. Publication is its own step
+    (`publish_result`): the count decides when a cycle leaves counting.
+    """
+    lock_cycle(cycle, exclusive=True)
+    if cycle.phase != current:
+        raise WrongPhase(_l("This cycle has already moved on; reload the page."))
+    if cycle.phase.next is None:
+        raise WrongPhase(_l("This cycle is in its last phase."))
+    if cycle.phase == Phase.tallying:
+        raise WrongPhase(_l("Count the votes and have a second staff member publish the result."))
+    if cycle.phase.next == Phase.voting:
+        _check_ready_for_voting(cycle)
+    if cycle.phase == Phase.voting:
+        _close_voting(actor=actor, cycle=cycle)
+    return _move(actor=actor, cycle=cycle, to=cycle.phase.next)
+
+
+def _check_ready_for_voting(cycle: Cycle) -> None:
+    if not ballot_projects(cycle):
+        raise DomainError(_l("Mark at least one project ready for the ballot before voting opens."))
+
+
+def _close_voting(*, actor, cycle: Cycle) -> None:
+    """Seal the box in the transaction that ends voting, under the lock every cast takes."""
+    seal_box(actor=actor, cycle=cycle)
+    after_commit(compact_storage)
+
+
+def count_votes(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
+    """Count the sealed box with the cycle's published rule (a provisional result)."""
+    return results.run_tally(actor=actor, cycle=cycle, reason=reason)
+
+
+def publish_result(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
+    """A second staff member signs the count off; the first publication ends counting."""
+    cycle = db.session.get(Cycle, snapshot.cycle_id)
+    lock_cycle(cycle, exclusive=True)
+    results.sign_off(actor=actor, snapshot=snapshot)
+    if cycle.phase == Phase.tallying:
+        _move(actor=actor, cycle=cycle, to=Phase.results)
+    return snapshot
+
+
+def _move(*, actor, cycle: Cycle, to: Phase) -> Cycle:
+    before, cycle.phase = cycle.phase, to
+    record("cycle.advance", actor=actor, obj=cycle, data={"from": str(before), "to": str(to)})
+    return cycle
