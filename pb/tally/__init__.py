@@ -15,6 +15,7 @@ Entry point::
         tie_break=None,           # None/"none" | chain of "lexicographic", "min-cost",
                                   #   "max-votes", "seeded-lottery" (comma-separated)
         seed=None,                # the published seed for "seeded-lottery"
+        compat="none",            # ear: "pabutools" = pabutools 1.2.3's truncating pb_ear
     )
     result.winners, result.spent, result.budget, result.left, result.totals
     result.rounds                 # Round(number, events=(Event(key, params), ...), tally)
@@ -35,7 +36,7 @@ from pb.tally.errors import TallyError
 from pb.tally.model import Election, Event, Project, Result, Round, Tie
 from pb.tally.rcvmodel import RcvBallot, RcvContest, RcvRules
 from pb.tally.rules import RCV_RULES, RULES
-from pb.tally.rules.base import COMPLETIONS, POINTS, Options
+from pb.tally.rules.base import COMPATS, COMPLETIONS, POINTS, Options
 from pb.tally.ties import TieBreak
 
 __all__ = [
@@ -66,6 +67,7 @@ def make_options(
     seats: int = 1,
     tie_break: str | None = None,
     seed: int | None = None,
+    compat: str = "none",
 ) -> Options:
     """Validate keyword options into an Options value."""
     if rule not in RULES:
@@ -80,12 +82,20 @@ def make_options(
         raise TallyError("seats must be at least 1")
     if rule == "irv" and seats != 1:
         raise TallyError("irv elects one candidate; use stv for several seats")
+    if compat not in COMPATS:
+        raise TallyError(f"unknown compat {compat!r}; choose from {', '.join(COMPATS)}")
+    if compat != "none" and rule != "ear":
+        raise TallyError(f"compat {compat!r} only exists for the ear rule")
     return Options(points=points, completion=completion, increment=increment,  # type: ignore[arg-type]
-                   fill=fill, seats=seats, tie=TieBreak.parse(tie_break, seed))
+                   fill=fill, seats=seats, tie=TieBreak.parse(tie_break, seed), compat=compat)
 
 
-def count(election: Election | RcvContest, *, rule: str = "greedy", **options: object) -> Result:
-    """Count `election` with `rule`; see the module docstring for the options."""
+def count(election: Election | RcvContest | Profile, *, rule: str = "greedy",
+          **options: object) -> Result:
+    """Count `election` with `rule`; see the module docstring for the options.
+
+    `election` may also be an already compressed Profile (as `read_pb_profile` returns).
+    """
     opts = make_options(rule=rule, **options)  # type: ignore[arg-type]
     if isinstance(election, RcvContest):
         if rule not in RCV_RULES:
@@ -99,7 +109,7 @@ def count(election: Election | RcvContest, *, rule: str = "greedy", **options: o
         result = _result(rule, opts, outcome, budget=0, money_decimals=0,
                          input_sha256=contest.digest())
         return replace(result, tie_break=label)
-    profile = compress(election)
+    profile = election if isinstance(election, Profile) else compress(election)
     if rule in RCV_RULES:
         from pb.tally.rules.rcv import contest_from_profile
 

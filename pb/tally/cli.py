@@ -1,40 +1,63 @@
 """`tally` command: count a `.pb` file or an RCTab case without any database.
 
 Attached by the web app as ``flask pb tally`` (``pb_group.add_command(tally_command)``) and
-runnable as ``python -m pb.tally``. Imports click only, never Flask.
+runnable as ``python -m pb.tally``; `main(argv)` runs it stand-alone (no Flask, no app), so a
+launcher can dispatch to it before the web app is created. Imports click only, never Flask;
+the engine itself (NumPy, the rules) is imported only when a count runs, so `--help` and
+bad arguments answer at once.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pb.tally import count
-from pb.tally.errors import TallyError
-from pb.tally.model import Election, Result
-from pb.tally.rcvmodel import RcvContest
-from pb.tally.rules import RULES
-from pb.tally.rules.base import COMPLETIONS, POINTS
+if TYPE_CHECKING:
+    from pb.tally.compress import Profile
+    from pb.tally.model import Result
+    from pb.tally.rcvmodel import RcvContest
 
-LARGE_FILE = 5_000_000  # bytes; above this a progress bar goes to stderr
+# kept literal so that building the command imports no NumPy (tests check they match)
+RULE_NAMES = ("greedy", "equal-shares", "ear", "irv", "stv")
+POINT_NAMES = ("fixed", "length", "borda")
+COMPLETION_NAMES = ("none", "add1")
+COMPAT_NAMES = ("none", "pabutools")
+LARGE = 100_000  # ballots; from here a progress bar goes to stderr (when it is a terminal)
+BYTES_PER_BALLOT = 25  # rough size of a VOTES line, to guess the ballots without META
 
 
-def load(path: Path, max_ranks: int | None) -> Election | RcvContest:
-    """Read a `.pb` file, or an RCTab case (a directory, or its ballots.jsonl)."""
-    from pb.tally.formats.pabulib import read_pb
-    from pb.tally.formats.rctab import read_contest
+def expected_ballots(path: Path) -> int:
+    """Ballots in a `.pb` file: META `num_votes` if the file states it, else a size guess."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for line in fh:
+            if line.strip() in ("PROJECTS", "VOTES"):
+                break
+            key, _, value = line.partition(";")
+            if key.strip() == "num_votes" and value.strip().isdigit():
+                return int(value)
+    return path.stat().st_size // BYTES_PER_BALLOT
 
+
+def load(path: Path, max_ranks: int | None,
+         progress: Callable[[int, int], None] | None = None
+         ) -> tuple[Profile | RcvContest, dict[str, str]]:
+    """Read a `.pb` file into a Profile, or an RCTab case (a directory, or its ballots.jsonl).
+
+    Returns the input and the project names by id.
+    """
     if path.is_dir() or path.suffix == ".jsonl":
-        return read_contest(path)
-    election = read_pb(path).election
-    if max_ranks is not None:
-        election = Election(election.projects, election.budget, election.ballots, max_ranks,
-                            election.counts, election.kind, election.money_decimals,
-                            election.meta)
-    return election
+        from pb.tally.formats.rctab import read_contest
+
+        return read_contest(path), {}
+    from pb.tally.formats.pabulib import read_pb_profile
+
+    pb, profile = read_pb_profile(path, max_ranks, progress)
+    return profile, {p.id: p.name for p in pb.election.projects}
 
 
 def money(units: int, places: int) -> str:
@@ -63,11 +86,14 @@ def report(result: Result, names: dict[str, str]) -> str:
 
 @click.command("tally")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option("--rule", type=click.Choice(list(RULES)), required=True, help="Counting rule.")
-@click.option("--points", type=click.Choice(POINTS), default="fixed", show_default=True,
+@click.option("--rule", type=click.Choice(RULE_NAMES), required=True, help="Counting rule.")
+@click.option("--points", type=click.Choice(POINT_NAMES), default="fixed", show_default=True,
               help="fixed: K-r+1; length: L-r+1 (pabulib score, Kraków); borda: L-r.")
-@click.option("--completion", type=click.Choice(COMPLETIONS), default="none", show_default=True,
-              help="equal-shares completion.")
+@click.option("--completion", type=click.Choice(COMPLETION_NAMES), default="none",
+              show_default=True, help="equal-shares completion.")
+@click.option("--compat", type=click.Choice(COMPAT_NAMES), default="none", show_default=True,
+              help="ear: 'pabutools' reproduces pabutools 1.2.3's pb_ear, which truncates "
+                   "the quota and the approvers' weight to integers (docs/COUNTING.md).")
 @click.option("--increment", type=int, default=None,
               help="add1: per-voter budget step in minor units (default one currency unit).")
 @click.option("--fill/--no-fill", default=False, help="equal-shares: greedy fill afterwards.")
@@ -80,28 +106,36 @@ def report(result: Result, names: dict[str, str]) -> str:
               help="K (default: META max_length, else the longest ballot).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write the result as JSON here.")
-def tally_command(file: Path, rule: str, points: str, completion: str, increment: int | None,
-                  fill: bool, seats: int, tie_break: str | None, seed: int | None,
-                  max_ranks: int | None, json_out: Path | None) -> None:
+def tally_command(file: Path, rule: str, points: str, completion: str, compat: str,
+                  increment: int | None, fill: bool, seats: int, tie_break: str | None,
+                  seed: int | None, max_ranks: int | None, json_out: Path | None) -> None:
     """Count FILE (a pabulib .pb file or an RCTab case) and print the winners and digests."""
-    large = file.is_file() and file.stat().st_size > LARGE_FILE
-    steps = ["read", "count"]
+    from pb.tally import count
+    from pb.tally.errors import TallyError
+
+    large = (file.is_file() and sys.stderr.isatty() and expected_ballots(file) >= LARGE)
     try:
-        with click.progressbar(length=len(steps), label="counting", file=sys.stderr,
+        with click.progressbar(length=100, label="reading", file=sys.stderr,
                                hidden=not large) as bar:
-            election = load(file, max_ranks)
-            bar.update(1)
-            result = count(election, rule=rule, points=points, completion=completion,
+            def progress(done: int, total: int) -> None:
+                bar.update(90 * done // max(total, 1) - bar.pos)
+
+            data, names = load(file, max_ranks, progress)
+            bar.label = "counting"
+            bar.update(90 - bar.pos)
+            result = count(data, rule=rule, points=points, completion=completion,
                            increment=increment, fill=fill, seats=seats, tie_break=tie_break,
-                           seed=seed)
-            bar.update(1)
-    except TallyError as exc:
+                           seed=seed, compat=compat)
+            bar.update(100 - bar.pos)
+    except (TallyError, NotImplementedError) as exc:
         raise click.ClickException(str(exc)) from None
-    except NotImplementedError as exc:
-        raise click.ClickException(str(exc)) from None
-    names = {p.id: p.name for p in election.projects} if isinstance(election, Election) else {}
     click.echo(report(result, names))
     if json_out is not None:
         json_out.write_text(result.to_json() + "\n", encoding="utf-8")
     if not result.complete:
         sys.exit(3)
+
+
+def main(argv: Sequence[str] | None = None, prog_name: str = "python -m pb.tally") -> Any:
+    """Run the `tally` command stand-alone (no Flask, no app): `main(["FILE", "--rule", ...])`."""
+    return tally_command.main(args=list(argv) if argv is not None else None, prog_name=prog_name)

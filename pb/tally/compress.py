@@ -139,15 +139,26 @@ def compress(election: Election) -> Profile:
     (ordinal ballots) using more than `max_ranks` ranks. Vectorised with NumPy: the only
     per-ballot Python work is hashing the ballots once in a Counter.
     """
-    projects = tuple(sorted(election.projects, key=lambda p: p.id))
+    return compress_counts(election.projects, election.budget, election.kind,
+                           election.max_ranks, election.money_decimals, _count(election))
+
+
+def compress_counts(projects: tuple[Project, ...] | list[Project], budget: int,
+                    kind: BallotKind, max_ranks: int | None, money_decimals: int,
+                    counter: Mapping[tuple[str, ...], int]) -> Profile:
+    """Build the Profile from distinct ballots and their voter counts (see `compress`).
+
+    The `.pb` reader calls this directly with the counts it gathered from the file, so a
+    million ballots never become a million tuples; `compress` gives it an Election's.
+    """
+    projects = tuple(sorted(projects, key=lambda p: p.id))
     index = {p.id: i for i, p in enumerate(projects)}
-    counter = _count(election)
     keys = [b for b, w in counter.items() if w > 0]
     weights = np.array([counter[b] for b in keys], dtype=np.int64)
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     longest = int(lengths.max(initial=0))
-    k = election.max_ranks if election.max_ranks is not None else longest
-    if election.kind == "ordinal" and longest > k:
+    k = max_ranks if max_ranks is not None else longest
+    if kind == "ordinal" and longest > k:
         bad = next(b for b in keys if len(b) > k)
         raise TallyError(f"ballot {_show(bad)} ranks {len(bad)} projects, more than K = {k}")
     flat_ids = list(chain.from_iterable(keys))
@@ -162,16 +173,36 @@ def compress(election: Election) -> Profile:
     rows = np.repeat(np.arange(len(keys)), lengths)
     cols = np.arange(len(flat)) - np.repeat(starts, lengths)
     matrix[rows, cols] = flat
+    dup = duplicate_row(matrix)
+    if dup is not None:
+        ballot = keys[dup]
+        twice = next(x for x in ballot if ballot.count(x) > 1)
+        raise TallyError(f"ballot {_show(ballot)} names project {twice!r} more than once")
+    return profile_from_matrix(projects, budget, kind, max(k, longest), matrix, weights,
+                               money_decimals)
+
+
+def duplicate_row(matrix: np.ndarray) -> int | None:
+    """The first row of `matrix` naming a project twice, if any."""
     ordered = np.sort(np.where(matrix < 0, np.iinfo(np.int32).max, matrix), axis=1)
     dup_rows = np.nonzero(((ordered[:, 1:] == ordered[:, :-1])
                            & (ordered[:, 1:] != np.iinfo(np.int32).max)).any(axis=1))[0]
-    if len(dup_rows):
-        ballot = keys[int(dup_rows[0])]
-        dup = next(x for x in ballot if ballot.count(x) > 1)
-        raise TallyError(f"ballot {_show(ballot)} names project {dup!r} more than once")
-    if election.kind == "approval":
+    return int(dup_rows[0]) if len(dup_rows) else None
+
+
+def profile_from_matrix(projects: tuple[Project, ...], budget: int, kind: BallotKind,
+                        max_ranks: int, matrix: np.ndarray, weights: np.ndarray,
+                        money_decimals: int) -> Profile:
+    """The canonical Profile of distinct, valid ballot rows (project indices, -1 padded).
+
+    `projects` are sorted by id and the indices refer to that order. Approval rows are
+    sorted and equal sets merged; rows are put in canonical (lexicographic) order.
+    """
+    if kind == "approval":
         # order carries no meaning in an approval ballot: sort, then merge equal sets
-        matrix = np.where(ordered == np.iinfo(np.int32).max, -1, ordered).astype(np.int32)
+        big = np.iinfo(np.int32).max
+        ordered = np.sort(np.where(matrix < 0, big, matrix), axis=1)
+        matrix = np.where(ordered == big, -1, ordered).astype(np.int32)
         matrix, inverse = np.unique(matrix, axis=0, return_inverse=True)
         weights = np.bincount(inverse.ravel(), weights=weights.astype(np.float64),
                               minlength=len(matrix)).round().astype(np.int64)
@@ -179,13 +210,13 @@ def compress(election: Election) -> Profile:
     order = np.lexsort(matrix.T[::-1]) if len(matrix) else np.arange(0)
     return Profile(
         projects=projects,
-        budget=election.budget,
-        kind=election.kind,
-        max_ranks=max(k, longest),
+        budget=budget,
+        kind=kind,
+        max_ranks=max_ranks,
         matrix=np.ascontiguousarray(matrix[order]),
         weight_array=np.ascontiguousarray(weights[order]),
-        money_decimals=election.money_decimals,
-        index=index,
+        money_decimals=money_decimals,
+        index={p.id: i for i, p in enumerate(projects)},
     )
 
 

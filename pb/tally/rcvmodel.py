@@ -29,6 +29,11 @@ MODES = (
 TIEBREAK_MODES = ("useCandidateOrder", "random", "generatePermutation",
                   "previousRoundCountsThenRandom",
                   "none", "policyOrder")  # the last two: PB contests counted with our policies
+# keys of rules.json that only describe how the ballots were converted (already applied) or
+# that RCTab 2.x no longer reads; accepted and ignored. Any other unknown key is an error.
+INFO_KEYS = frozenset({"cvr_format", "max_rankings", "minimum_vote_threshold", "threshold_basis",
+                       "write_in_cvr_labels", "blank_rank_is_write_in", "explicit_overvote_marker",
+                       "random_seed_used"})
 OVERVOTE_RULES = ("exhaustImmediately", "alwaysSkipToNextRank", "exhaustIfMultipleContinuing")
 
 
@@ -77,8 +82,16 @@ class RcvRules:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RcvRules:
-        """Build from a parsed conformance ``rules.json`` (unknown keys are ignored)."""
+        """Build from a parsed conformance ``rules.json``.
+
+        A key that is neither an option nor a documented informational key raises
+        TallyError naming it: a misspelt option must not be silently ignored.
+        """
         known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known - INFO_KEYS)
+        if unknown:
+            raise TallyError(f"unknown key{'s' if len(unknown) > 1 else ''} in rules: "
+                             f"{', '.join(repr(k) for k in unknown)}")
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         kwargs["candidates"] = tuple((c["name"], bool(c.get("excluded", False)))
                                      for c in data["candidates"])

@@ -8,7 +8,7 @@ import pytest
 
 from pb.tally import count
 
-from .conftest import CONFORMANCE, pb_file, require
+from .conftest import CONFORMANCE, nonempty, pb_file, require
 
 ES = CONFORMANCE / "equalshares"
 TIES = {"maxVotes": "max-votes", "minCost": "min-cost", "maxCost": "max-cost"}
@@ -23,7 +23,8 @@ def _fixture(key: str) -> str:
 
 
 def _cases(name: str) -> list[str]:
-    return sorted(json.loads((ES / name).read_text())) if ES.exists() else []
+    return nonempty(sorted(json.loads((ES / name).read_text())) if (ES / name).exists() else [],
+                    name)
 
 
 @pytest.mark.parametrize("key", _cases("pabutools_reference.json"))
@@ -54,6 +55,13 @@ def _web_cases() -> list[tuple[str, str]]:
         return []
     cases = [(source, k) for source in ("js_reference.json", "pb_reference.json") for k in _cases(source)]
     return [(s, k) for s, k in cases if _load(s)[k]["params"]["comparison"] == "none"]
+
+
+def test_reference_cases_present() -> None:
+    """The equalshares.net and pabutools references have cases for the files we hold."""
+    for name in ("js_reference.json", "pb_reference.json", "pabutools_reference.json",
+                 "pabutools_ordinal_reference.json"):
+        assert _load(name), name
 
 
 # equalshares.net breaks ties in its utilitarian fill by project order, not by the

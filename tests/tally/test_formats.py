@@ -130,3 +130,31 @@ def test_rctab_lines_and_errors() -> None:
     assert ballots[1].ranks == ()
     with pytest.raises(TallyError, match="ballots.jsonl, line 2"):
         parse_ballots('{"ranks":[["A"]]}\n{"rank":1}\n')
+
+
+def _case(tmp_path: Path, **extra: object) -> Path:
+    import json
+
+    rules = {"case": "t", "seats": 1, "candidates": [{"name": "A"}, {"name": "B"}],
+             "threshold_basis": "active_ballots_each_round", "cvr_format": ["ess"], **extra}
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    (tmp_path / "ballots.jsonl").write_text('{"ranks":[["A"]],"count":2}\n'
+                                            '{"ranks":[["B"]],"count":1}\n')
+    return tmp_path
+
+
+def test_rctab_rules_with_an_unknown_key_are_rejected(tmp_path: Path) -> None:
+    """A misspelt option in rules.json is an error naming the key and the file."""
+    from pb.tally.formats.rctab import read_contest
+
+    with pytest.raises(TallyError) as err:
+        read_contest(_case(tmp_path, batch_elimnation=True))
+    assert "rules.json" in str(err.value) and "'batch_elimnation'" in str(err.value)
+
+
+def test_rctab_rules_with_documented_keys_are_read(tmp_path: Path) -> None:
+    """The documented informational keys are accepted, and the contest counts."""
+    from pb.tally.formats.rctab import read_contest
+
+    contest = read_contest(_case(tmp_path, batch_elimination=False))
+    assert count(contest, rule="irv").winners == ("A",)

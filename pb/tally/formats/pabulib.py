@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pb.tally.errors import TallyError
 from pb.tally.model import Election, Project
+
+if TYPE_CHECKING:
+    from pb.tally.compress import Profile
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
 KINDS = ("ordinal", "approval")
@@ -207,6 +213,148 @@ def read_pb(path: str | Path) -> PbFile:
     except UnicodeDecodeError as exc:
         raise TallyError(f"{p.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_pb(text, source=p.name)
+
+
+_VOTES_TITLE = re.compile(r"^[ \t\ufeff]*VOTES[ \t\r]*$", re.M)
+_ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines breaks other than \n, \r
+_BLANK = re.compile(r"^[ \t\r\f\v]*$", re.M)
+CHUNK = 1 << 20  # characters of the VOTES section scanned per progress step
+
+
+def read_pb_profile(path: str | Path, max_ranks: int | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[PbFile, Profile]:
+    """Read a `.pb` file straight into a compressed Profile, without a tuple per voter.
+
+    META and PROJECTS are parsed as by `read_pb`. The VOTES section is scanned with one
+    regular expression that picks the vote column of every line; identical vote texts are
+    counted in a Counter and only the distinct ones are split and checked, then
+    `compress_counts` builds the same Profile that `compress(read_pb(path).election)`
+    gives (same matrix, weights and digest). `progress(done, total)` is called as the
+    section is scanned (characters). The PbFile's election has no ballots: the Profile
+    holds them. Any irregular line (quotes, too many fields, a bad vote) sends the file
+    through `read_pb`, so errors are the same and name the line.
+    """
+    from pb.tally.compress import compress, compress_counts
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TallyError(f"{p.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+    def slow() -> tuple[PbFile, Profile]:
+        pb = parse_pb(text, source=p.name)
+        return pb, compress(_with_ranks(pb.election, max_ranks))
+
+    titles = list(_VOTES_TITLE.finditer(text))
+    if len(titles) != 1:
+        return slow()
+    tail = titles[0].end()
+    if (text.find('"', tail) >= 0 or text.count("\r", tail) != text.count("\r\n", tail)
+            or any(text.find(c, tail) >= 0 for c in _ODD_BREAKS)
+            or any(text.find(t, tail) >= 0 for t in ("\nMETA", "\nPROJECTS"))):
+        return slow()  # quoted fields, other line breaks, maybe sections after VOTES
+    head_end = text.find("\n", tail + 1)
+    if head_end < 0:
+        return slow()
+    pb = parse_pb(text[:head_end] + "\n", source=p.name)
+    header = [c.strip() for c in text[tail:head_end].strip().split(";")]
+    col = header.index("vote")
+    # the vote column of a line with at most as many fields as the header; any other line
+    # does not match, and the count of matches against lines catches it
+    extra = len(header) - col - 1
+    pick = re.compile(rf"^(?:[^;\n]*;){{{col}}}([^;\n]*)(?:;[^;\n]*){{0,{extra}}}$", re.M)
+    counts: Counter[str] = Counter()
+    pos, size = head_end + 1, len(text)
+    while pos < size:
+        end = text.find("\n", min(pos + CHUNK, size))
+        end = size if end < 0 else end
+        found = pick.findall(text, pos, end)
+        lines = text.count("\n", pos, end) + 1
+        if len(found) != lines and len(found) != lines - len(_BLANK.findall(text, pos, end)):
+            return slow()  # a line the fast scan does not read like parse_pb: let it explain
+        counts.update(found)
+        pos = end + 1
+        if progress is not None:
+            progress(min(pos, size) - head_end - 1, size - head_end - 1)
+    e = _with_ranks(pb.election, max_ranks)
+    if not any(text.find(c, head_end) >= 0 for c in " \t\r\f\v"):
+        profile = _vector_profile(e, counts)
+        return (pb, profile) if profile is not None else slow()
+    ballots: Counter[tuple[str, ...]] = Counter()
+    for vote, n in counts.items():
+        vote = vote.strip()
+        ballots[tuple(x.strip() for x in vote.split(",")) if vote else ()] += n
+    try:
+        profile = compress_counts(e.projects, e.budget, e.kind, e.max_ranks, e.money_decimals,
+                                  ballots)
+    except TallyError:
+        return slow()  # the line-by-line reader names the offending line
+    return pb, profile
+
+
+def _vector_profile(e: Election, counts: Mapping[str, int]) -> Profile | None:
+    """The Profile of distinct vote texts without whitespace, tokenised with NumPy.
+
+    The texts are joined into one byte buffer; commas and newlines split it into project
+    ids, which are matched against the sorted ids as fixed-width byte strings. None when
+    anything is irregular (unknown or repeated id, empty id, too many ranks): the caller
+    then reads the file line by line, which names the line.
+    """
+    import numpy as np
+
+    from pb.tally.compress import duplicate_row, profile_from_matrix
+
+    projects = tuple(sorted(e.projects, key=lambda q: q.id))
+    votes = list(counts)
+    weights = np.fromiter(counts.values(), dtype=np.int64, count=len(votes))
+    buf = np.frombuffer(("\n".join(votes) + "\n").encode(), dtype=np.uint8)
+    newline = buf == 10
+    ends = np.flatnonzero(newline | (buf == 44))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    last = newline[ends]  # the token closes its ballot
+    first = np.concatenate(([True], last[:-1]))
+    empty = lengths == 0
+    if np.any(empty & ~(first & last)):
+        return None  # an empty id inside a ballot ("a,,b")
+    keep = ~empty
+    row = np.cumsum(last) - last
+    col = np.arange(len(ends)) - np.flatnonzero(first)[np.cumsum(first) - 1]
+    ids = [q.id.encode() for q in projects]
+    width = max(int(lengths.max(initial=1)), max((len(b) for b in ids), default=1), 1)
+    if width > 256:
+        return None
+    table = np.zeros((len(ends), width), dtype=np.uint8)
+    span = np.arange(width)[None, :]
+    inside = span < lengths[:, None]
+    table[inside] = buf[(starts[:, None] + span)[inside]]
+    tokens = table.view(f"S{width}").ravel()[keep]
+    known = np.array(ids, dtype=f"S{width}")
+    order = np.argsort(known, kind="stable")
+    pos = np.minimum(np.searchsorted(known[order], tokens), max(len(ids) - 1, 0))
+    if len(ids) == 0 or not np.array_equal(known[order][pos], tokens):
+        return None
+    index = order[pos].astype(np.int32)
+    row, col = row[keep], col[keep]
+    longest = int(col.max(initial=-1)) + 1
+    k = e.max_ranks if e.max_ranks is not None else longest
+    if e.kind == "ordinal" and longest > k:
+        return None
+    matrix = np.full((len(votes), max(k, longest, 1)), -1, dtype=np.int32)
+    matrix[row, col] = index
+    if duplicate_row(matrix) is not None:
+        return None
+    return profile_from_matrix(projects, e.budget, e.kind, max(k, longest), matrix, weights,
+                               e.money_decimals)
+
+
+def _with_ranks(election: Election, max_ranks: int | None) -> Election:
+    """The election with K replaced when the caller gives one."""
+    if max_ranks is None:
+        return election
+    return Election(election.projects, election.budget, election.ballots, max_ranks,
+                    election.counts, election.kind, election.money_decimals, election.meta)
 
 
 def _money(value: int, places: int) -> str:

@@ -44,5 +44,7 @@ def read_contest(path: str | Path) -> RcvContest:
         rules = RcvRules.from_json(rules_data)
     except (KeyError, TypeError) as exc:
         raise TallyError(f"{rules_path.name}: missing or bad option {exc}") from None
+    except TallyError as exc:
+        raise TallyError(f"{rules_path.name}: {exc}") from None
     text = ballots_path.read_text(encoding="utf-8")
     return RcvContest(rules, parse_ballots(text, ballots_path.name))

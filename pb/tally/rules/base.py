@@ -16,6 +16,7 @@ from pb.tally.ties import TieBreak
 PointsVariant = Literal["fixed", "length", "borda"]
 POINTS = ("fixed", "length", "borda")
 COMPLETIONS = ("none", "add1")
+COMPATS = ("none", "pabutools")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Options:
     fill: bool = False
     seats: int = 1
     tie: TieBreak = field(default_factory=TieBreak)
+    compat: str = "none"  # ear: "pabutools" reproduces pabutools 1.2.3's truncations
 
     def public(self, rule: str) -> dict[str, Any]:
         """The options that matter for `rule`, as recorded in the result."""
@@ -37,7 +39,7 @@ class Options:
             return {"points": self.points, "completion": self.completion,
                     "increment": self.increment, "fill": self.fill}
         if rule == "ear":
-            return {}
+            return {"compat": self.compat} if self.compat != "none" else {}
         return {"seats": self.seats}
 
 

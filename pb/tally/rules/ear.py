@@ -1,17 +1,20 @@
-"""PB-EAR: the expanding approvals rule for ranked PB ballots, as pabutools' `pb_ear`.
+"""PB-EAR: the expanding approvals rule for ranked PB ballots (Aziz & Lee, AAAI 2021).
 
 Each voter starts with weight 1. At depth j every voter approves their top j projects. A
 project c whose approvers' total weight reaches its quota n * cost(c) / budget is funded,
 and the weight of its current approvers is reduced in proportion so that together they
-lose the quota; otherwise j grows, until j exceeds the longest ballot. Only projects that
-still fit the remaining budget are considered.
+lose exactly the quota; otherwise j grows, until j exceeds the longest ballot. Only
+projects that still fit the remaining budget are considered; j is not reset after a
+project is funded. All arithmetic is exact. The same rule, voter by voter, is
+`pb.tally.reference.ear.reference_ear`; this one works on distinct ballots with weights.
 
-To equal pabutools 1.2.3 exactly we copy three of its details, all exact rational
-operations: support and quota are compared after rounding both to 6 decimal places
-(round-half-even); the reduction factor is int(quota) / int(weight of the approvers)
-(both truncated to integers); the depth j is not reset after a project is funded. Where
-several projects reach their quota at once, pabutools takes an arbitrary one (set
-iteration order); we apply the tie policy instead, and report the tie without one.
+`compat="pabutools"` reproduces pabutools 1.2.3's `pb_ear` instead, which differs in two
+details: support and quota are compared after rounding both to 6 decimal places
+(round-half-even), and the reduction factor is int(quota) / int(weight of the approvers),
+both truncated to integers, so approvers of a project whose quota is below 1 pay nothing
+(docs/COUNTING.md has a worked example). Where several projects reach their quota at once,
+pabutools takes an arbitrary one (set iteration order); both variants apply the tie policy
+instead, and report the tie without one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ PRECISION = 6  # pabutools' rounding_precision
 
 
 def run_ear(profile: Profile, options: Options) -> Outcome:
-    """Run PB-EAR on a compressed ordinal profile."""
+    """Run PB-EAR on a compressed ordinal profile (`options.compat` picks the variant)."""
     if profile.kind != "ordinal":
         raise TallyError("the ear rule needs ranked (ordinal) ballots")
     ids = profile.ids
@@ -43,6 +46,7 @@ def run_ear(profile: Profile, options: Options) -> Outcome:
     available = [c for c in range(len(ids)) if costs[c] <= left]
     rounds: list[Round] = []
     ties: list[Tie] = []
+    pabutools = options.compat == "pabutools"
     j = 1
     while True:
         available = [c for c in available if costs[c] <= left]
@@ -54,9 +58,12 @@ def run_ear(profile: Profile, options: Options) -> Outcome:
             for c in ranking[:j]:
                 if c not in chosen_set:
                     support[c] += w
-        quota = {c: Fraction(int(n * costs[c]), int(budget)) for c in available}
-        reached = [c for c in available
-                   if round(support[c], PRECISION) >= round(quota[c], PRECISION)]
+        quota = {c: Fraction(n * costs[c], budget) for c in available}
+        if pabutools:
+            reached = [c for c in available
+                       if round(support[c], PRECISION) >= round(quota[c], PRECISION)]
+        else:
+            reached = [c for c in available if support[c] >= quota[c]]
         if not reached:
             if j > longest:
                 break
@@ -78,7 +85,10 @@ def run_ear(profile: Profile, options: Options) -> Outcome:
         left -= costs[chosen]
         approvers = [i for i, r in enumerate(rankings) if chosen in r[:j]]
         total = sum((weights[i] for i in approvers), Fraction(0))
-        reduce = Fraction(int(quota[chosen]), int(total)) if int(total) > 0 else Fraction(0)
+        if pabutools:
+            reduce = Fraction(int(quota[chosen]), int(total)) if int(total) > 0 else Fraction(0)
+        else:
+            reduce = quota[chosen] / total if total > 0 else Fraction(0)
         for i in approvers:
             weights[i] *= 1 - reduce
         rounds.append(Round(len(rounds) + 1, (Event("tally.ear.funded", {
