@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.db import UTCDateTime, db, utcnow
@@ -37,3 +37,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser session, so signing out or an idle timeout ends it on every server.
+
+    The cookie carries a random session id; only its SHA-256 is stored, so a database reader
+    cannot rebuild a cookie (which would also need SECRET_KEY). No row, no session: a copied
+    cookie stops working as soon as its row is gone.
+    """
+
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.sid_hash[:8]} user={self.user_id}>"

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pb.accounts import totp
-from pb.accounts.models import User
+from pb.accounts.models import User, UserSession
 from pb.audit.services import record
 from pb.db import db, utcnow
 from pb.enums import Role
@@ -136,3 +136,14 @@ def reset_totp(*, actor, user: User) -> User:
     user.failed_logins, user.locked_until = 0, None
     record("user.totp_reset", actor=actor, obj=user)
     return user
+
+
+def end_sessions(*, actor, user: User) -> int:
+    """Sign `user` out on every device at once (e.g. when their account is deactivated).
+
+    Deletes their server-side sessions, so every cookie they hold, or anyone copied, stops
+    working on the next request. Returns how many sessions ended.
+    """
+    ended = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+    record("user.sessions_end", actor=actor, obj=user, data={})
+    return ended

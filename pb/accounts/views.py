@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from pb.accounts import services, totp
 from pb.accounts.access import public, roles, signed_in
 from pb.accounts.forms import CodeForm, LoginForm, TwoFactorForm
 from pb.accounts.models import User
-from pb.accounts.sessions import start_session
+from pb.accounts.sessions import end_session, session_user, start_session
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
@@ -37,7 +37,7 @@ SECOND_STEP_SECONDS = 300  # time allowed between the password and the code
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return session_user(user_id)  # None once the session was ended on the server
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -48,7 +48,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def _signed_in(user: User):
-    start_session(user)
+    with transaction():
+        start_session(user)
     start = url_for("admin.dashboard") if user.role != Role.resident else url_for("cycles.home")
     return redirect(safe_next(request.args.get("next"), start))
 
@@ -128,8 +129,7 @@ def _change_two_factor(form: TwoFactorForm) -> None:
 @bp.post("/logout")
 @signed_in
 def logout():
-    logout_user()
-    session.clear()
+    end_session()  # deletes the server-side session: a copy of the cookie stops working too
     flash(_("You are signed out."), "info")
     return redirect(url_for("cycles.home"))
 

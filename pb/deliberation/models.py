@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.db import UTCDateTime, db, utcnow
@@ -29,3 +29,18 @@ class Comment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id}>"
+
+
+class CommentReport(db.Model):
+    """Someone asked moderators to look at a comment; one report per account per comment."""
+
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CommentReport {self.id} comment={self.comment_id}>"
