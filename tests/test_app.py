@@ -33,9 +33,10 @@ def test_home_shows_cycle_in_english_and_spanish(client, make):
     """The home page lists a public cycle, translated UI and content, per browser language."""
     cycle = make.cycle(title="Health Fund")
     from pb.db import db
+    from pb.enums import TranslationStatus
     from pb.i18n.content import set_translation
 
-    set_translation(obj=cycle, field="title", locale="es", text="Fondo de Salud")
+    set_translation(obj=cycle, field="title", locale="es", text="Fondo de Salud", status=TranslationStatus.reviewed)
     db.session.commit()
     english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     spanish = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)

@@ -14,7 +14,7 @@ from pb.cycles.models import Cycle
 from pb.cycles.services import create_cycle
 from pb.db import db
 from pb.deliberation.services import post_comment
-from pb.enums import Channel, IdeaStatus, Phase, Role
+from pb.enums import Channel, IdeaStatus, Phase, Role, TranslationStatus
 from pb.i18n.content import set_translation
 from pb.kiosk.paper_services import close_batch, enter_sheet, open_batch
 from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
@@ -153,9 +153,12 @@ def _create_demo_cycle(staff) -> Cycle:
         languages=["en", "es", "ar"], areas=AREAS, schedule=schedule,
         rule="greedy", tie_break="lexicographic", max_ranks=5, min_age=14,
     )
-    set_translation(obj=cycle, field="title", locale="es", text="Fondo Comunitario de Salud de Eastside 2027", translator=staff)
-    set_translation(obj=cycle, field="title", locale="ar", text="صندوق الصحة المجتمعية في إيستسايد 2027", translator=staff)
-    set_translation(obj=cycle, field="description", locale="es", translator=staff,
+    # Demo content arrives already checked: only reviewed translations are shown.
+    set_translation(obj=cycle, field="title", locale="es", text="Fondo Comunitario de Salud de Eastside 2027",
+                    translator=staff, status=TranslationStatus.reviewed)
+    set_translation(obj=cycle, field="title", locale="ar", text="صندوق الصحة المجتمعية في إيستسايد 2027",
+                    translator=staff, status=TranslationStatus.reviewed)
+    set_translation(obj=cycle, field="description", locale="es", translator=staff, status=TranslationStatus.reviewed,
                     text=("Mercy Eastside Health reserva 400.000 dólares de sus fondos de beneficio "
                           "comunitario para proyectos elegidos por los residentes de Riverside, Hillcrest y Old Mill."))
     return cycle
@@ -204,7 +207,8 @@ def _develop_projects(cycle, staff, liaison, ideas) -> list:
                             {"item": "Equipment and supplies", "cents": dollars * 30}])
         for (index, locale), text in TRANSLATIONS.items():
             if index == i:
-                set_translation(obj=idea, field="title", locale=locale, text=text, translator=liaison)
+                set_translation(obj=idea, field="title", locale=locale, text=text, translator=liaison,
+                                status=TranslationStatus.reviewed)
         _translate_and_review(project, EASTSIDE[i], translator=liaison, reviewer=staff)
         projects.append(mark_ready(actor=staff, project=project))
     return projects

@@ -24,6 +24,9 @@ class ContentTranslation(db.Model):
     field: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    # The original as it read when this translation was last saved or reviewed. Once the
+    # original changes, the translation is stale: hidden until someone reviews it again.
+    source_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[TranslationStatus] = mapped_column(
         Enum(TranslationStatus, native_enum=False, length=16), default=TranslationStatus.human
     )

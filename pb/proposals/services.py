@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
+from pb.cycles.queries import lock_cycle
 from pb.db import db, utcnow
 from pb.enums import CATEGORIES, Channel, IdeaStatus, Phase, ProjectStatus, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
@@ -21,6 +22,8 @@ from pb.proposals.models import Idea, Project
 
 # Statuses that close an idea and therefore owe the public a reason.
 NEEDS_REASON = {IdeaStatus.merged, IdeaStatus.not_eligible, IdeaStatus.not_feasible}
+# The ballot is frozen from the moment voting opens: the votes, their count and the published
+# result all refer to the text and costs voters saw, so they never change afterwards.
 EDITABLE_PHASES = {Phase.draft, Phase.ideas, Phase.development}
 ENTERING_ROLES = {Role.liaison, Role.staff}  # may enter paper and kiosk ideas for residents
 
@@ -161,7 +164,7 @@ def create_project(*, actor, cycle: Cycle, title: str, summary: str, locale: str
                    area: Area | None = None, cost_breakdown: list | None = None,
                    feasibility_notes: str = "") -> Project:
     """A costed ballot project developed from advanced ideas; each idea links back to it."""
-    _check_editable(cycle)
+    check_ballot_editable(cycle)
     if any(i.status != IdeaStatus.advanced or i.cycle_id != cycle.id or i.project_id for i in ideas):
         raise DomainError(_l("Only advanced ideas of this cycle that are not yet in a project can become a project."))
     project = Project(cycle=cycle, locale=_checked_locale(locale), status=ProjectStatus.draft)
@@ -180,8 +183,9 @@ def create_project(*, actor, cycle: Cycle, title: str, summary: str, locale: str
 def update_project(*, actor, project: Project, title: str, summary: str, cost_cents: int,
                    category: str, area: Area | None = None, cost_breakdown: list | None = None,
                    feasibility_notes: str = "") -> Project:
-    """Change a project's text, cost or details while it can still change."""
-    _check_editable(project.cycle)
+    """Change a project's text, cost or details while it can still change; a new title or
+    summary makes its translations stale, so a ready project goes back to development."""
+    check_ballot_editable(project.cycle)
     before = _editable_fields(project)
     _set_project_fields(project, title=title, summary=summary, cost_cents=cost_cents,
                         category=category, area=area, cost_breakdown=cost_breakdown or [],
@@ -192,6 +196,7 @@ def update_project(*, actor, project: Project, title: str, summary: str, cost_ce
         raise DomainError(_l("Nothing changed."))
     record("project.update", actor=actor, obj=project,
            data={"changed": changed, "cost_cents": project.cost_cents})
+    withdraw_if_unreviewed(actor=actor, project=project)
     return project
 
 
@@ -224,8 +229,9 @@ def _set_project_fields(project: Project, *, title, summary, cost_cents, categor
 
 
 def translate_project(*, actor, project: Project, locale: str, title: str, summary: str) -> Project:
-    """The project's title and summary in one more of the cycle's languages."""
-    _check_editable(project.cycle)
+    """The project's title and summary in one more of the cycle's languages (they wait for a
+    second person's review, so a ready project goes back to development)."""
+    check_ballot_editable(project.cycle)
     if locale not in project.cycle.locales or locale == project.locale:
         raise DomainError(_l("Choose one of the cycle's other languages."))
     title = rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True)
@@ -233,12 +239,13 @@ def translate_project(*, actor, project: Project, locale: str, title: str, summa
     set_translation(obj=project, field="title", locale=locale, text=title, translator=actor)
     set_translation(obj=project, field="summary", locale=locale, text=summary, translator=actor)
     record("project.translate", actor=actor, obj=project, data={"locale": locale})
+    withdraw_if_unreviewed(actor=actor, project=project)
     return project
 
 
 def mark_ready(*, actor, project: Project) -> Project:
     """Put a project on the ballot, once every offered language has a reviewed title and summary."""
-    _check_editable(project.cycle)
+    check_ballot_editable(project.cycle)
     missing = unreviewed_locales(project, ("title", "summary"), project.cycle.locales)
     if missing:
         raise DomainError(_l("A reviewed translation of the title and summary is still needed in: %(languages)s."),
@@ -250,12 +257,33 @@ def mark_ready(*, actor, project: Project) -> Project:
 
 def mark_draft(*, actor, project: Project) -> Project:
     """Take a project back off the ballot for more work."""
-    _check_editable(project.cycle)
+    check_ballot_editable(project.cycle)
     project.status = ProjectStatus.draft
     record("project.draft", actor=actor, obj=project, data={})
     return project
 
 
-def _check_editable(cycle: Cycle) -> None:
+def withdraw_if_unreviewed(*, actor, project: Project) -> Project:
+    """A ready project whose title or summary lacks a current reviewed translation in some
+    offered language goes back to development, until staff mark it ready again."""
+    if project.status != ProjectStatus.ready:
+        return project
+    missing = unreviewed_locales(project, ("title", "summary"), project.cycle.locales)
+    if missing:
+        project.status = ProjectStatus.draft
+        record("project.draft", actor=actor, obj=project,
+               data={"reason": "translation_not_reviewed", "locales": missing})
+    return project
+
+
+def check_ballot_editable(cycle: Cycle) -> None:
+    """Refuse any change to ballot content (project titles, summaries and costs, the cycle's
+    title and description, area names, and their translations) once voting has opened.
+
+    Takes the cycle's row lock shared, as casting does: opening voting takes it exclusive, so
+    an edit either commits before voting opens or sees that it has opened.
+    """
+    lock_cycle(cycle, exclusive=False)
     if cycle.phase not in EDITABLE_PHASES:
-        raise WrongPhase(_l("Ballot projects cannot change once voting has opened."))
+        raise WrongPhase(_l("The ballot is locked: titles, summaries, costs and their translations "
+                            "cannot change once voting has opened."))

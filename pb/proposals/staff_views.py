@@ -11,7 +11,7 @@ from pb.accounts.access import staff_only
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
-from pb.enums import IdeaStatus
+from pb.enums import IdeaStatus, ProjectStatus
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.i18n.labels import IDEA_STATUS_NAMES
@@ -98,12 +98,14 @@ def edit_project(project_id: int):
                        data=_from_project(project))
     if not form.validate_on_submit():
         return _edit_page(project, form=form, status=400 if request.method == "POST" else 200)
+    was_ready = project.status == ProjectStatus.ready
     try:
         with transaction():
             services.update_project(actor=current_user, project=project, **_project_fields(project.cycle, form))
     except DomainError as refused:
         return _edit_page(project, form=form, error=refused, status=400)
     flash(_("The project was saved."), "success")
+    _flash_if_withdrawn(was_ready, project)
     return redirect(url_for("proposals.edit_project", project_id=project.id))
 
 
@@ -114,6 +116,7 @@ def translate_project(project_id: int):
     form = _translation_form(project)
     if not form.validate_on_submit():
         return _edit_page(project, translation_form=form, status=400)
+    was_ready = project.status == ProjectStatus.ready
     try:
         with transaction():
             services.translate_project(actor=current_user, project=project, locale=form.locale.data,
@@ -121,6 +124,7 @@ def translate_project(project_id: int):
     except DomainError as refused:
         return _edit_page(project, translation_form=form, error=refused, status=400)
     flash(_("The translation was saved."), "success")
+    _flash_if_withdrawn(was_ready, project)
     return redirect(url_for("proposals.edit_project", project_id=project.id))
 
 
@@ -140,6 +144,12 @@ def ready_project(project_id: int):
     flash(_("The project is ready for the ballot.") if form.ready.data == "1"
           else _("The project is back in development."), "success")
     return redirect(url_for("proposals.edit_project", project_id=project.id))
+
+
+def _flash_if_withdrawn(was_ready: bool, project: Project) -> None:
+    if was_ready and project.status != ProjectStatus.ready:
+        flash(_("Its translations must be checked again, so the project is back in development. "
+                "Mark it ready when they are."), "info")
 
 
 def _edit_page(project: Project, *, form=None, translation_form=None, error=None, status=200):

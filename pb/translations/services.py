@@ -10,9 +10,10 @@ from pb.cycles.models import Area, Cycle
 from pb.db import db
 from pb.enums import TranslationStatus
 from pb.errors import DomainError, NotAllowed
-from pb.i18n.content import set_translation
+from pb.i18n.content import is_shown, set_translation
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
+from pb.proposals.services import EDITABLE_PHASES, check_ballot_editable, withdraw_if_unreviewed
 
 # What can be translated: model name → (model, translatable fields).
 TRANSLATABLE = {
@@ -21,6 +22,8 @@ TRANSLATABLE = {
     "Project": (Project, ("title", "summary")),
     "Idea": (Idea, ("title", "body")),
 }
+# What the ballot shows, frozen from the moment voting opens (ideas are not on the ballot).
+BALLOT_CONTENT = {"Cycle", "Area", "Project"}
 MAX_TEXT = 5000
 
 
@@ -28,8 +31,15 @@ def cycle_of(obj) -> Cycle:
     return obj if isinstance(obj, Cycle) else db.session.get(Cycle, obj.cycle_id)
 
 
+def ballot_locked(obj) -> bool:
+    """This object's text is on a ballot whose voting has opened (for pages; services check
+    again under the cycle lock)."""
+    return type(obj).__name__ in BALLOT_CONTENT and cycle_of(obj).phase not in EDITABLE_PHASES
+
+
 def translate_field(*, actor, obj, field: str, locale: str, text: str) -> ContentTranslation:
-    """Save a human translation of one field; it waits for review by someone else."""
+    """Save a human translation of one field; it is hidden until someone else reviews it, and
+    a ready project goes back to development until then."""
     _check(obj, field, locale)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
@@ -37,19 +47,26 @@ def translate_field(*, actor, obj, field: str, locale: str, text: str) -> Conten
     row = set_translation(obj=obj, field=field, locale=locale, text=text, translator=actor,
                           status=TranslationStatus.human)
     record("translation.save", actor=actor, obj=obj, data={"field": field, "locale": locale})
+    if isinstance(obj, Project):
+        withdraw_if_unreviewed(actor=actor, project=obj)
     return row
 
 
 def review_translation(*, actor, obj, field: str, locale: str) -> ContentTranslation:
-    """A second person confirms a translation says what the original says."""
+    """A second person confirms a translation says what the original says now (a stale one:
+    what the changed original says)."""
     _check(obj, field, locale)
     row = _row(obj, field, locale)
     if row is None:
         raise DomainError(_l("There is no translation to review yet."))
     if row.translator_id == actor.id:
         raise NotAllowed(_l("Someone other than the translator must review a translation."))
-    row.status = TranslationStatus.reviewed
-    record("translation.review", actor=actor, obj=obj, data={"field": field, "locale": locale})
+    if is_shown(row, obj):
+        raise DomainError(_l("This translation is already reviewed."))
+    stale = row.source_text != getattr(obj, field)
+    row.status, row.source_text = TranslationStatus.reviewed, getattr(obj, field)
+    record("translation.review", actor=actor, obj=obj,
+           data={"field": field, "locale": locale, "stale": stale})
     return row
 
 
@@ -64,3 +81,5 @@ def _check(obj, field: str, locale: str) -> None:
         raise DomainError(_l("This text cannot be translated here."))
     if locale not in cycle_of(obj).locales or locale == obj.locale:
         raise DomainError(_l("Choose one of the cycle's other languages."))
+    if type(obj).__name__ in BALLOT_CONTENT:
+        check_ballot_editable(cycle_of(obj))

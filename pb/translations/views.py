@@ -11,6 +11,7 @@ from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.i18n.content import is_shown
 from pb.i18n.models import ContentTranslation
 from pb.transaction import transaction
 from pb.translations import queries, services
@@ -27,7 +28,8 @@ def queue(slug: str):
     others = [code for code in cycle.locales if code != cycle.locale] or cycle.locales
     locale = request.args.get("lang") if request.args.get("lang") in cycle.locales else others[0]
     items = queries.queue(cycle, locale, include_ideas=request.args.get("ideas") == "1")
-    return render_template("translations/queue.html", cycle=cycle, locale=locale, items=items)
+    return render_template("translations/queue.html", cycle=cycle, locale=locale, items=items,
+                           locked=services.ballot_locked(cycle))
 
 
 def _object_or_404(object_type: str, object_id: int):
@@ -56,9 +58,16 @@ def edit(object_type: str, object_id: int, field: str, lang: str):
             return redirect(url_for("translations.queue", slug=cycle.slug, lang=lang))
         except DomainError as error:
             form.text.errors.append(str(error))
-    return render_template("translations/edit.html", obj=obj, cycle=cycle, field=field, lang=lang, row=row,
-                           original=getattr(obj, field), form=form, review_form=ReviewForm(),
-                           object_type=object_type), 400 if form.errors else 200
+    return _edit_page(obj, object_type, field, lang, row, form)
+
+
+def _edit_page(obj, object_type: str, field: str, lang: str, row, form):
+    return render_template("translations/edit.html", obj=obj, cycle=services.cycle_of(obj), field=field,
+                           lang=lang, row=row, original=getattr(obj, field), form=form,
+                           review_form=ReviewForm(), object_type=object_type,
+                           locked=services.ballot_locked(obj),
+                           stale=row is not None and row.source_text != getattr(obj, field),
+                           shown=row is not None and is_shown(row, obj)), 400 if form.errors else 200
 
 
 @bp.post("/translations/<object_type>/<id:object_id>/<field>/<lang>/review")

@@ -1,13 +1,14 @@
 """The home page in a real browser, in two languages, switched with the picker."""
 
 from pb.db import db
+from pb.enums import TranslationStatus
 from pb.i18n.content import set_translation
 
 
 def test_home_renders_and_picker_switches_language(page, make):
     """English by default; choosing Español in the picker translates the page and the cycle."""
     cycle = make.cycle(title="Health Fund")
-    set_translation(obj=cycle, field="title", locale="es", text="Fondo de Salud")
+    set_translation(obj=cycle, field="title", locale="es", text="Fondo de Salud", status=TranslationStatus.reviewed)
     db.session.commit()
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "en"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from pb.db import db
-from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role
+from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role, TranslationStatus
 from pb.i18n.content import set_translation
 from pb.lifecycle.services import advance
 from pb.proposals.models import Idea, Project
@@ -133,7 +133,8 @@ def test_list_filters_search_counts_and_pages(client, make, cycle, staff):
     resident = make.user(Role.resident)
     spanish = idea(cycle, resident, title="Huerto comunitario", locale="es", category="food", area="south",
                    body="Un huerto para el barrio con clases de cocina.")
-    set_translation(obj=spanish, field="title", locale="en", text="Community vegetable garden")
+    set_translation(obj=spanish, field="title", locale="en", text="Community vegetable garden",
+                    status=TranslationStatus.reviewed)
     for n in range(22):
         idea(cycle, resident, title=f"Bus shelter number {n}", status=IdeaStatus.not_feasible if n < 3 else None,
              reviewer=staff)
@@ -167,8 +168,9 @@ def test_spanish_idea_to_an_english_reader_shows_original_language(client, make,
                 body="Una tienda de frutas frescas cada semana.")
     page = text(client.get(f"/ideas/{item.id}"))
     assert 'lang="es"' in page and "Shown in Español; translation pending." in page
-    set_translation(obj=item, field="title", locale="en", text="Fruit at school")
-    set_translation(obj=item, field="body", locale="en", text="A fresh fruit stand every week.")
+    set_translation(obj=item, field="title", locale="en", text="Fruit at school", status=TranslationStatus.reviewed)
+    set_translation(obj=item, field="body", locale="en", text="A fresh fruit stand every week.",
+                    status=TranslationStatus.reviewed)
     db.session.commit()
     page = text(client.get(f"/ideas/{item.id}"))
     assert "Fruit at school" in page and "Original text in Español" in page and "Frutas en la escuela" in page

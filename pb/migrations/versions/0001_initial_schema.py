@@ -159,6 +159,7 @@ def upgrade() -> None:
     sa.Column('field', sa.String(length=32), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('source_text', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('original', 'human', 'reviewed', name='translationstatus', native_enum=False, length=16), nullable=False),
     sa.Column('translator_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', pb.db.UTCDateTime(timezone=True), nullable=False),
