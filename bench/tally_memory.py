@@ -1,18 +1,26 @@
-"""Peak memory (and wall time) of counting 1M ballots with the real command.
+"""Whole-process time and peak memory of counting 1M ballots with the real command.
 
-    .venv/bin/python bench/tally_memory.py [--ballots 1000000] [--rules greedy,equal-shares,irv]
+    .venv/bin/python bench/tally_memory.py [--ballots 1000000] [--runs 5] [--rules greedy,equal-shares,irv]
 
-Writes the synthetic election of bench/tally_bench.py (same generator, same seed) as a pabulib
-`.pb` file under /tmp, then runs `python -m pb.tally FILE --rule R --tie-break lexicographic`
-once per rule in a fresh child process and reports the child's peak resident set (ru_maxrss
-from wait4) and wall time, file reading included. The file is deleted afterwards.
+Issue 21's targets: `python -m pb.tally FILE --rule R` on 1,000,000 ballots in at most 2 s
+wall time and 300 MB peak resident memory, for greedy, Equal Shares and IRV.
+
+Writes the synthetic election of bench/tally_bench.py (same generator, same seed) as a `.pb`
+file under /tmp, then per rule runs, alternating, `--runs` times each in fresh processes:
+
+- ours: `python -m pb.tally FILE --rule R --tie-break lexicographic`;
+- baseline: the path the command took before this work (`read_pb` into one tuple per voter,
+  then `count` on the Election), so each figure is also printed as a ratio to it.
+
+Reports min / median / max wall time and the largest peak RSS (ru_maxrss from wait4, file
+reading included), met or missed. The file is deleted afterwards. About two minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -23,37 +31,69 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import log  # noqa: E402
 
+SECONDS, MEGABYTES = 2.0, 300.0
+BASELINE = ("import sys; from pb.tally import count; from pb.tally.formats.pabulib import read_pb; "
+            "r = count(read_pb(sys.argv[1]).election, rule=sys.argv[2], "
+            "tie_break='lexicographic'); print(r.result_sha256)")
+
+
+def measure(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB and stdout of one fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=common.ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return seconds, usage.ru_maxrss / 1024, out
+
 
 def main() -> int:
+    """Write the file, run both sides, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rules", default="greedy,equal-shares,irv")
     args = parser.parse_args()
     from tally_bench import synthetic
 
     from pb.tally.formats.pabulib import write_pb
 
-    out: dict = {"ballots": args.ballots, "runs": {}}
+    print("| rule | pb.tally wall (s) min/med/max | peak RSS (MB) | baseline wall (s) "
+          "min/med/max | baseline RSS (MB) | time ratio | memory ratio | ≤ 2 s | ≤ 300 MB |")
+    print("|---|---|---:|---|---:|---:|---:|---|---|")
+    ok = True
     with common.temp_dir() as tmp:
         path = tmp / "synthetic.pb"
         log(f"writing {args.ballots:,} synthetic ballots to {path}")
         write_pb(synthetic(args.ballots), path)
-        out["file_mb"] = round(path.stat().st_size / 2**20, 1)
         for rule in args.rules.split(","):
-            start = time.perf_counter()
-            proc = subprocess.Popen([common.PYTHON, "-m", "pb.tally", str(path), "--rule", rule,
-                                     "--tie-break", "lexicographic"], cwd=common.ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            stdout = proc.stdout.read().decode()
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - start
-            winners = [ln.split(".", 1)[1].strip().split()[0] for ln in stdout.splitlines()
-                       if ln.strip()[:1].isdigit() and "." in ln]
-            out["runs"][rule] = {"exit": os.waitstatus_to_exitcode(status), "seconds_with_file_read": round(seconds, 2),
-                                 "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "winners": winners}
-            log(f"{rule}: {out['runs'][rule]}")
-    print(json.dumps(out, indent=2))
-    return 0 if all(r["exit"] == 0 for r in out["runs"].values()) else 1
+            ours, base, rss, base_rss = [], [], [], []
+            for _ in range(args.runs):
+                t, m, out = measure([common.PYTHON, "-m", "pb.tally", str(path), "--rule", rule,
+                                     "--tie-break", "lexicographic"])
+                ours.append(t)
+                rss.append(m)
+                t, m, digest = measure([common.PYTHON, "-c", BASELINE, str(path), rule])
+                base.append(t)
+                base_rss.append(m)
+                if f"result sha256: {digest.strip()}" not in out:
+                    log(f"{rule}: result digest differs from the baseline")
+                    ok = False
+            mid = statistics.median(ours)
+            fast, small = mid <= SECONDS, max(rss) <= MEGABYTES
+            print(f"| {rule} | {min(ours):.2f} / {mid:.2f} / {max(ours):.2f} | {max(rss):.0f} | "
+                  f"{min(base):.2f} / {statistics.median(base):.2f} / {max(base):.2f} | "
+                  f"{max(base_rss):.0f} | {statistics.median(base) / mid:.1f}× faster | "
+                  f"{max(base_rss) / max(rss):.1f}× smaller | {'met' if fast else '**missed**'} | "
+                  f"{'met' if small else '**missed**'} |", flush=True)
+    print(f"\n{args.ballots:,} ballots, {args.runs} runs per side; 'met' judges the median "
+          "time and the largest peak RSS; the result digest equals the baseline's in every run"
+          + ("" if ok else " EXCEPT WHERE LOGGED"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -67,3 +67,42 @@ def test_engine_imports_no_web_framework() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_compat_option_reaches_the_ear_rule(tmp_path: Path) -> None:
+    """--compat pabutools counts pabutools' variant and records it in the JSON options."""
+    from pb.tally import Election, Project
+    from pb.tally.formats.pabulib import write_pb
+
+    path = tmp_path / "ear.pb"
+    write_pb(Election((Project("a", 7), Project("b", 2), Project("c", 3), Project("d", 2)), 9,
+                      (("d", "c", "a"), ("a",))), path)
+    out = tmp_path / "r.json"
+    exact = CliRunner().invoke(tally_command, [str(path), "--rule", "ear"])
+    compat = CliRunner().invoke(tally_command, [str(path), "--rule", "ear", "--compat",
+                                                "pabutools", "--json", str(out)])
+    assert "1. d\n  2. a\n" in exact.output
+    assert "1. d\n  2. c\n" in compat.output
+    assert json.loads(out.read_text())["options"] == {"compat": "pabutools"}
+
+
+def test_option_choices_match_the_engine() -> None:
+    """The literal choices of the command (kept literal for a fast start) are the engine's."""
+    from pb.tally.cli import COMPAT_NAMES, COMPLETION_NAMES, POINT_NAMES, RULE_NAMES
+    from pb.tally.rules import RULES
+    from pb.tally.rules.base import COMPATS, COMPLETIONS, POINTS
+
+    assert (RULE_NAMES, POINT_NAMES, COMPLETION_NAMES, COMPAT_NAMES) == (
+        tuple(RULES), POINTS, COMPLETIONS, COMPATS)
+
+
+def test_main_runs_without_flask_and_shows_no_progress_bar_off_a_terminal() -> None:
+    """`main(argv)` counts in a process that never imports Flask; stderr (a pipe) stays empty."""
+    code = ("import sys; from pb.tally.cli import main\n"
+            "try:\n    main(sys.argv[1:], prog_name='flask pb tally')\n"
+            "finally:\n    assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules")
+    run = subprocess.run([sys.executable, "-c", code, str(require(KRAKOW)), "--rule", "greedy",
+                          "--points", "length", "--tie-break", "max-higher-ranks"],
+                         capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "result sha256:" in run.stdout and run.stderr == ""

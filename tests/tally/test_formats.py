@@ -158,3 +158,61 @@ def test_rctab_rules_with_documented_keys_are_read(tmp_path: Path) -> None:
 
     contest = read_contest(_case(tmp_path, batch_elimination=False))
     assert count(contest, rule="irv").winners == ("A",)
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("plain", GOOD.replace('"Benches; and tables"', "Benches")),
+    ("quoted field", GOOD),
+    ("crlf", GOOD.replace('"Benches; and tables"', "Benches").replace("\n", "\r\n")),
+    ("spaces", GOOD.replace("2;c,a,b;41", "2; c, a ,b ;41")),
+    ("blank lines and empty votes", GOOD.replace("3;b;", "3;b;\n\n4;;\n5;a,b,c")),
+    ("no trailing newline", GOOD.rstrip("\n")),
+    ("approval", GOOD.replace("vote_type;ordinal", "vote_type;approval").replace(
+        "3;b;", "3;b,a;\n4;a,b;")),
+    ("vote in the last column", GOOD.replace("voter_id;vote;age", "age;voter_id;vote").replace(
+        "1;a,b;30", "30;1;a,b").replace("2;c,a,b;41", "41;2;c,a,b").replace("3;b;", ";3;b")),
+])
+def test_fast_reader_gives_the_same_profile(tmp_path: Path, name: str, text: str) -> None:
+    """read_pb_profile gives the Profile (and digest) that compressing read_pb's election gives."""
+    import numpy as np
+
+    from pb.tally import compress
+    from pb.tally.formats.pabulib import read_pb_profile
+
+    path = tmp_path / "e.pb"
+    path.write_bytes(text.encode())
+    pb, fast = read_pb_profile(path)
+    slow = compress(read_pb(path).election)
+    assert np.array_equal(fast.matrix, slow.matrix), name
+    assert np.array_equal(fast.weight_array, slow.weight_array)
+    assert (fast.max_ranks, fast.kind, fast.budget) == (slow.max_ranks, slow.kind, slow.budget)
+    assert fast.digest() == slow.digest()
+    assert pb.election.projects == read_pb(path).election.projects
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    (GOOD.replace("2;c,a,b;41", "2;c,z,b;41"), 15, "unknown project 'z'"),
+    (GOOD.replace("2;c,a,b;41", "2;c,a,c;41"), 15, "more than once"),
+    (GOOD.replace("3;b;", "3;b;;;;"), 16, "fields"),
+])
+def test_fast_reader_errors_name_the_line(tmp_path: Path, text: str, line: int,
+                                          words: str) -> None:
+    """Bad votes give the same line-numbered errors through the fast reader."""
+    from pb.tally.formats.pabulib import read_pb_profile
+
+    path = tmp_path / "bad.pb"
+    path.write_text(text.replace('"Benches; and tables"', "Benches"))
+    with pytest.raises(TallyError) as err:
+        read_pb_profile(path)
+    assert f"bad.pb, line {line}" in str(err.value) and words in str(err.value)
+
+
+def test_fast_reader_rejects_more_ranks_than_k(tmp_path: Path) -> None:
+    """A ballot longer than max_length is an error through the fast reader as well."""
+    from pb.tally.formats.pabulib import read_pb_profile
+
+    path = tmp_path / "k.pb"
+    path.write_text(GOOD.replace('"Benches; and tables"', "Benches").replace("max_length;3",
+                                                                             "max_length;2"))
+    with pytest.raises(TallyError, match="more than K = 2"):
+        read_pb_profile(path)
