@@ -12,12 +12,19 @@ from sqlalchemy import inspect
 from pb.accounts.models import User
 from pb.accounts.services import create_user
 from pb.admin.demo import DEMO_USERS, load_demo
-from pb.audit.services import first_broken_link, verify_database
+from pb.audit.services import (
+    anchor_problems,
+    database_hashes,
+    first_broken_link,
+    head,
+    parse_anchor,
+    verify_database,
+)
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.migrate import upgrade
-from pb.results.verify import broken_seals, bundle_problems
+from pb.results.verify import bundle_problems, evidence_problems
 from pb.security.backup import BackupError, backup, restore
 from pb.tally.cli import tally_command
 from pb.transaction import transaction
@@ -85,17 +92,28 @@ def audit_group():
     """The tamper-evident audit log."""
 
 
+def _anchor(ctx, param, values):
+    try:
+        return [parse_anchor(v) for v in values]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @audit_group.command("verify")
 @click.option("--file", "path", type=click.File("r", encoding="utf-8"),
               help="Verify an exported audit.jsonl instead of the database (no app data needed).")
 @click.option("--bundle", type=click.Path(exists=True, file_okay=False),
               help="With --file: also check a downloaded results folder (ballots.pb, trackers.txt, result.json).")
-def audit_verify_command(path, bundle):
-    """Recompute the hash chain (and sealed boxes or published files) and report the first break."""
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
+              help="A head you kept (audit page, results page, bundle, staff message); repeatable. "
+                   "The log must still contain that event with that hash.")
+def audit_verify_command(path, bundle, anchors):
+    """Recompute the hash chain, check kept anchors and recorded evidence; report the first break."""
     if path is not None:
         try:
             events = [json.loads(line) for line in path if line.strip()]
             count, broken = len(events), first_broken_link(events)
+            hashes = {int(e["seq"]): e["hash"] for e in events}
         except (ValueError, KeyError, TypeError) as error:
             raise click.UsageError(f"not an audit export: {error}") from None
         problems = bundle_problems(bundle, events) if bundle and broken is None else []
@@ -103,14 +121,24 @@ def audit_verify_command(path, bundle):
         if bundle:
             raise click.UsageError("--bundle needs --file (the audit log published with it)")
         count, broken = verify_database()
-        problems = [f"ballots changed since the box was sealed (event {seq})" for seq in broken_seals()]
+        hashes = database_hashes()
+        problems = evidence_problems() if broken is None else []
+    problems = anchor_problems(anchors, hashes) + problems
     if broken is not None:
-        click.echo(f"BROKEN at event {broken} ({count} events checked).")
-        sys.exit(1)
+        problems.insert(0, f"BROKEN at event {broken} ({count} events checked).")
+    elif problems:
+        problems[0] = f"BROKEN ({count} events checked): {problems[0]}"
     if problems:
-        click.echo("BROKEN: " + "; ".join(problems))
+        click.echo("\n  also: ".join(problems))
         sys.exit(1)
-    click.echo(f"OK: {count} events, chain intact" + (", published files match." if bundle else "."))
+    kept = f", {len(set(anchors))} anchor(s) found" if anchors else ""
+    click.echo(f"OK: {count} events, chain intact{kept}" + (", published files match." if bundle else "."))
+
+
+@audit_group.command("anchor")
+def audit_anchor_command():
+    """Print the head of the log as SEQ:HASH, to send to observers (they pass it to --anchor)."""
+    click.echo(str(head()))
 
 
 @pb_cli.command("backup")

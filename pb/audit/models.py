@@ -21,6 +21,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64))
+    # The cycle the object belongs to (for the public filter and redaction); part of the hash.
+    cycle_id: Mapped[int | None] = mapped_column(index=True)
     data: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,10 +1,18 @@
-"""Append events to the hash chain, in the caller's transaction, and verify the chain."""
+"""Append events to the hash chain, in the caller's transaction, and verify the chain.
+
+An anchor is a (sequence, hash) pair taken from the head at some moment and kept outside the
+database (the public audit page, a results page, a downloaded bundle, a message to observers).
+The chain alone only proves it is self-consistent; an insider who rewrites it end to end
+produces another self-consistent chain, which no longer contains the anchors people kept.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC
 
 from sqlalchemy import select, text
@@ -30,6 +38,7 @@ def event_fields(e: AuditEvent) -> dict:
         "action": e.action,
         "object_type": e.object_type,
         "object_id": e.object_id,
+        "cycle_id": e.cycle_id,
         "data": e.data,
     }
 
@@ -59,6 +68,7 @@ def record(action: str, *, actor, obj=None, data: dict | None = None) -> AuditEv
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(_object_id(obj)) if obj is not None else "",
+        cycle_id=_cycle_id(obj),
         data=data or {},
         prev_hash=head.hash if head else GENESIS,
     )
@@ -79,16 +89,30 @@ def _object_id(obj) -> object:
     return getattr(obj, "id", None) or getattr(obj, "slug", "")
 
 
+def _cycle_id(obj) -> int | None:
+    """The cycle an object belongs to (a cycle is its own); None for accounts and comments."""
+    if obj is None:
+        return None
+    if type(obj).__name__ == "Cycle":
+        return obj.id
+    return getattr(obj, "cycle_id", None)
+
+
+HASHED = ("seq", "at", "actor_id", "actor_role", "action", "object_type", "object_id", "cycle_id", "data")
+
+
 def first_broken_link(events: Iterable[dict]) -> int | None:
     """Return the sequence number of the first event that does not chain, or None if intact.
 
-    Works on plain dicts (an exported JSON-lines file) so it needs no database.
+    Works on plain dicts (an exported JSON-lines file) so it needs no database. An event the
+    export redacted (see `redact`) cannot be rehashed: its hash is taken as given and the
+    next event must still point at it; the database check always rehashes everything.
     """
     prev, expected_seq = GENESIS, 1
     for e in events:
-        fields = {k: e[k] for k in ("seq", "at", "actor_id", "actor_role", "action",
-                                    "object_type", "object_id", "data")}
-        if e["seq"] != expected_seq or e["prev_hash"] != prev or chain_hash(prev, fields) != e["hash"]:
+        fields = {k: e.get(k) for k in HASHED}
+        rehashed = e["hash"] if e.get("redacted") else chain_hash(prev, fields)
+        if e["seq"] != expected_seq or e["prev_hash"] != prev or rehashed != e["hash"]:
             return e["seq"]
         prev, expected_seq = e["hash"], expected_seq + 1
     return None
@@ -105,5 +129,79 @@ def verify_database() -> tuple[int, int | None]:
 
 
 def head_hash() -> str:
-    head = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    return head.hash if head else GENESIS
+    return head().hash
+
+
+# ---- anchors ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Anchor:
+    """An event's sequence number and hash, as someone kept it outside the database."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+_ANCHOR = re.compile(r"\s*(\d{1,18})\s*:\s*([0-9a-fA-F]{64})\s*")
+
+
+def parse_anchor(text: str) -> Anchor:
+    """`SEQ:HASH` (a 64-digit hex SHA-256) -> Anchor; ValueError with a plain reason otherwise."""
+    match = _ANCHOR.fullmatch(text or "")
+    if match is None:
+        raise ValueError(f"{text!r} is not an anchor: expected SEQ:HASH, e.g. 57:{'ab' * 32}")
+    seq = int(match.group(1))
+    if seq < 1:
+        raise ValueError(f"{text!r} is not an anchor: event numbers start at 1")
+    return Anchor(seq, match.group(2).lower())
+
+
+def head() -> Anchor:
+    """The newest event as an anchor (0 and the genesis hash for an empty log)."""
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return Anchor(event.seq, event.hash) if event else Anchor(0, GENESIS)
+
+
+def anchor_problems(anchors: Iterable[Anchor], hashes: Mapping[int, str]) -> list[str]:
+    """What is wrong with the log `hashes` ({seq: hash}) against each kept anchor, oldest first.
+
+    A missing anchor event means the log was cut short or renumbered; a different hash means
+    the log was rewritten at or before that event (a changed event changes every later hash).
+    """
+    last = max(hashes, default=0)
+    problems = []
+    for anchor in sorted(set(anchors), key=lambda a: a.seq):
+        found = hashes.get(anchor.seq)
+        if found is None:
+            problems.append(f"anchor {anchor.seq}: the log has no event {anchor.seq} (it now ends at "
+                            f"event {last}): events were removed or renumbered")
+        elif found != anchor.hash:
+            problems.append(f"anchor {anchor.seq}: event {anchor.seq} now has hash {found[:16]}…, not the "
+                            f"{anchor.hash[:16]}… you kept: the log was rewritten at or before event {anchor.seq}")
+    return problems
+
+
+def database_hashes() -> dict[int, str]:
+    return dict(db.session.execute(select(AuditEvent.seq, AuditEvent.hash)).all())
+
+
+# ---- what the public sees while voting is open -------------------------------------------
+
+# Events whose details could be turned into a count of ballots, check-ins or used codes
+# (used codes = issued - voided; a paper batch digest; a kiosk session's close) while the
+# event's cycle is still voting. Their details are withheld until voting closes.
+REDACTED_WHILE_VOTING = frozenset({"codes.void", "paper.close", "kiosk.close"})
+
+
+def is_redacted(event: AuditEvent, voting_cycle_ids: Iterable[int]) -> bool:
+    return event.action in REDACTED_WHILE_VOTING and event.cycle_id in set(voting_cycle_ids)
+
+
+def public_export(event: AuditEvent, voting_cycle_ids: Iterable[int]) -> dict:
+    """An event as published: details of a count-revealing event are withheld while voting."""
+    if is_redacted(event, voting_cycle_ids):
+        return exported(event) | {"data": None, "redacted": True}
+    return exported(event)

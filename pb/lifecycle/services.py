@@ -13,6 +13,7 @@ from pb.errors import DomainError, WrongPhase
 from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
+from pb.results.verify import freeze_ballot
 from pb.transaction import after_commit
 from pb.voting.seal import compact_storage, seal_box
 
@@ -33,6 +34,7 @@ def advance(*, actor, cycle: Cycle, current: Phase) -> Cycle:
         raise WrongPhase(_l("Count the votes and have a second staff member publish the result."))
     if cycle.phase.next == Phase.voting:
         _check_ready_for_voting(cycle)
+        freeze_ballot(actor=actor, cycle=cycle)  # the chain keeps the ballot as voters see it
     if cycle.phase == Phase.voting:
         _close_voting(actor=actor, cycle=cycle)
     return _move(actor=actor, cycle=cycle, to=cycle.phase.next)

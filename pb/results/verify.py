@@ -1,4 +1,12 @@
-"""Check sealed boxes and published bundles against the digests in the audit log."""
+"""The evidence the public relies on, recorded in the audit chain and checked against the tables.
+
+Three kinds of record: `ballot.freeze` (the ballot as it stood when voting opened: every
+project's id, cost, title and summary in every language, and the counting rules), `box.seal`
+(the digests of the sealed ballots and trackers) and `tally.run`/`tally.publish` (the digest of
+each result snapshot: winners, amounts, rule, tie-break). `evidence_problems()` recomputes each
+from the tables and names the first difference; anchors (pb.audit.services) catch an insider
+who rewrites the records and the chain together.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +16,77 @@ from pathlib import Path
 from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
+from pb.audit.services import record
+from pb.cycles.models import Cycle
 from pb.db import db
-from pb.tally import count
+from pb.i18n.models import ContentTranslation
+from pb.proposals.queries import ballot_projects
+from pb.results.models import TallySnapshot
+from pb.results.tally import count_options, election_for
+from pb.tally import TallyError, count
+from pb.tally.compress import compress
 from pb.tally.digest import sha256_of
 from pb.tally.formats.pabulib import parse_pb
 from pb.voting.models import Ballot
 from pb.voting.seal import canonical_ballots
+
+TEXT_FIELDS = ("title", "summary")
+RULE_FIELDS = ("budget_cents", "currency", "rule", "rule_params", "tie_break", "tie_seed", "max_ranks")
+# The result fields that a published digest covers (everything but the digest itself and the
+# RCTab-format summaries, which are derived from the rounds).
+UNHASHED_RESULT_KEYS = ("result_sha256", "rctab_summaries", "audit_head")
+
+
+# ---- the ballot as it stood when voting opened -------------------------------------------
+
+def ballot_as_it_stands(cycle: Cycle) -> dict:
+    """Every ballot project's id, cost and texts in every language, and the counting rules."""
+    projects = ballot_projects(cycle)
+    rows = db.session.execute(select(ContentTranslation.object_id, ContentTranslation.field,
+                                     ContentTranslation.locale, ContentTranslation.text).where(
+        ContentTranslation.object_type == "Project", ContentTranslation.field.in_(TEXT_FIELDS),
+        ContentTranslation.object_id.in_([p.id for p in projects])))
+    texts = {p.id: {f: {p.locale: getattr(p, f)} for f in TEXT_FIELDS} for p in projects}
+    for object_id, field, locale, text in rows:
+        texts[object_id][field].setdefault(locale, text)
+    return {"rules": {f: getattr(cycle, f) for f in RULE_FIELDS},
+            "projects": [{"id": p.id, "cost_cents": p.cost_cents, "locale": p.locale, **texts[p.id]}
+                         for p in sorted(projects, key=lambda p: p.id)]}
+
+
+def freeze_ballot(*, actor, cycle: Cycle) -> AuditEvent:
+    """Record the ballot as voting opens (called by pb.lifecycle), so later changes to a cost,
+    a text or the counting rules can be found by `pb audit verify`."""
+    ballot = ballot_as_it_stands(cycle)
+    return record("ballot.freeze", actor=actor, obj=cycle,
+                  data={"ballot_sha256": sha256_of(ballot), "ballot": ballot})
+
+
+def _ballot_problems(event: AuditEvent) -> list[str]:
+    recorded = event.data.get("ballot") or {}
+    where = f"the ballot recorded at event {event.seq}"
+    if sha256_of(recorded) != event.data.get("ballot_sha256"):
+        return [f"event {event.seq}: the recorded ballot does not match its own digest"]
+    cycle = db.session.get(Cycle, int(event.object_id))
+    if cycle is None:
+        return [f"cycle {event.object_id} of {where} no longer exists"]
+    now = ballot_as_it_stands(cycle)
+    problems = [f"cycle {cycle.id} {f.replace('_', ' ')} differs from {where}"
+                for f in RULE_FIELDS if now["rules"].get(f) != recorded.get("rules", {}).get(f)]
+    current = {p["id"]: p for p in now["projects"]}
+    for kept in recorded.get("projects", []):
+        project = current.pop(kept["id"], None)
+        if project is None:
+            problems.append(f"project {kept['id']} is no longer on {where}")
+            continue
+        if project["cost_cents"] != kept["cost_cents"]:
+            problems.append(f"project {kept['id']} cost differs from {where}")
+        for field in TEXT_FIELDS:
+            for locale in sorted(set(project[field]) | set(kept[field])):
+                if project[field].get(locale) != kept[field].get(locale):
+                    problems.append(f"project {kept['id']} {field} ({locale}) differs from {where}")
+    problems += [f"project {pid} is on the ballot but not in {where}" for pid in sorted(current)]
+    return problems
 
 
 def broken_seals() -> list[int]:
@@ -45,13 +118,87 @@ def bundle_problems(folder: str | Path, events: list[dict]) -> list[str]:
     if sha256_of(sorted(trackers)) != seal["data"]["trackers_sha256"]:
         problems.append(f"trackers.txt does not match the sealed box (event {seal['seq']})")
     result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-    body = {k: v for k, v in result.items() if k not in ("result_sha256", "rctab_summaries")}
+    body = {k: v for k, v in result.items() if k not in UNHASHED_RESULT_KEYS}
     if sha256_of(body) != published["data"]["result_sha256"]:
         problems.append(f"result.json does not match the published result (event {published['seq']})")
     options = {k: v for k, v in result["options"].items() if k in ("points", "completion", "increment", "fill", "seats")}
     recount = count(election, rule=result["rule"], tie_break=result["tie_break"], **options)
     if recount.result_sha256 != published["data"]["result_sha256"]:
         problems.append(f"recounting ballots.pb gives a different result (event {published['seq']})")
+    return problems
+
+
+# ---- the sealed box and the result snapshots ----------------------------------------------
+
+def _snapshot_problems(snapshot: TallySnapshot, runs: list[AuditEvent], publications: list[AuditEvent]) -> list[str]:
+    """A snapshot must hash to a digest the chain recorded when it was counted (and published)."""
+    body = {k: v for k, v in snapshot.result.items() if k not in UNHASHED_RESULT_KEYS}
+    digest = sha256_of(body)
+    name = f"result snapshot {snapshot.id}"
+    if snapshot.published_at is not None:
+        if not any(e.data.get("result_sha256") == digest for e in publications):
+            event = f" (event {publications[-1].seq})" if publications else ""
+            return [f"{name} differs from its published digest{event}"]
+    elif not any(e.data.get("result_sha256") == digest for e in runs):
+        return [f"{name} differs from the digest recorded when it was counted"]
+    if snapshot.result_sha256 != digest:
+        return [f"{name} stored digest differs from its contents"]
+    if (snapshot.rule, snapshot.tie_break) != (body.get("rule"), body.get("tie_break")):
+        return [f"{name} rule or tie-break differs from its published digest"]
+    return []
+
+
+def _result_problems(cycle_id: int, events: list[AuditEvent]) -> list[str]:
+    runs = [e for e in events if e.action == "tally.run"]
+    publications = [e for e in events if e.action == "tally.publish"]
+    snapshots = db.session.scalars(select(TallySnapshot).filter_by(cycle_id=cycle_id).order_by(TallySnapshot.id))
+    problems = [p for s in snapshots for p in _snapshot_problems(s, runs, publications)]
+    cycle = db.session.get(Cycle, cycle_id)
+    if publications and cycle is not None and not problems:
+        problems += _recount_problems(cycle, publications[-1])
+    return problems
+
+
+def _recount_problems(cycle: Cycle, published: AuditEvent) -> list[str]:
+    """Count the sealed box again with the recorded rules: a forged publication (a new event
+    with a correct hash) or rewritten ballots give a different input or result digest."""
+    try:
+        election = election_for(cycle)
+        box, result = compress(election).digest(), count(election, **count_options(cycle)).result_sha256
+    except TallyError as error:
+        return [f"the sealed ballots of cycle {cycle.id} can no longer be counted: {error}"]
+    if box != published.data.get("input_sha256"):
+        return [f"the sealed ballots of cycle {cycle.id} differ from the input counted for the result "
+                f"published at event {published.seq}"]
+    if result != published.data.get("result_sha256"):
+        return [f"counting the sealed ballots of cycle {cycle.id} again gives a different result from "
+                f"the one published at event {published.seq}"]
+    return []
+
+
+ONCE_PER_CYCLE = ("ballot.freeze", "box.seal")
+
+
+def evidence_problems() -> list[str]:
+    """Recompute every recorded ballot, box and result from the tables; name each difference,
+    in the order of the events that recorded them (the first problem is the first difference)."""
+    wanted = (*ONCE_PER_CYCLE, "tally.run", "tally.publish")
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(wanted))
+                                     .order_by(AuditEvent.seq)))
+    problems, first = [], {}
+    for event in events:
+        if event.action in ONCE_PER_CYCLE:
+            key = (event.action, event.object_id)
+            if key in first:
+                problems.append(f"event {event.seq} records {event.action} of cycle {event.object_id} a "
+                                f"second time (first at event {first[key]}): a forged event")
+                continue
+            first[key] = event.seq
+        if event.action == "ballot.freeze":
+            problems += _ballot_problems(event)
+    problems += [f"ballots changed since the box was sealed (event {seq})" for seq in broken_seals()]
+    for cycle_id in sorted({int(e.object_id) for e in events if e.action.startswith("tally.")}):
+        problems += _result_problems(cycle_id, [e for e in events if e.object_id == str(cycle_id)])
     return problems
 
 

@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('object_type', sa.String(length=32), nullable=False),
     sa.Column('object_id', sa.String(length=64), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
@@ -56,6 +57,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_cycle_id'), ['cycle_id'], unique=False)
 
     op.create_table('cycle',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -481,6 +483,7 @@ def downgrade() -> None:
     op.drop_table('rate_counter')
     op.drop_table('cycle')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_event_cycle_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
