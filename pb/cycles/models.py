@@ -40,6 +40,8 @@ class Cycle(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     areas: Mapped[list[Area]] = relationship(back_populates="cycle", order_by="Area.name")
+    # Every paper sheet typed twice by two people; only a cycle can turn it off (audited).
+    paper_double_entry: Mapped[bool] = mapped_column(default=True)
     languages: Mapped[list[CycleLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="CycleLanguage.locale"
     )

@@ -32,3 +32,31 @@ class SheetForm(FlaskForm):
     invalid_reason = StringField(_l("If the sheet is invalid, why (for example: two projects marked 1)"),
                                  validators=[Optional(), Length(max=200)])
     resolve = BooleanField(_l("This corrects a mismatch (I read the paper again)"))
+
+
+class ConfirmReceivedForm(FlaskForm):
+    received_count = IntegerField(_l("Your own count of the sheets in this batch"),
+                                  validators=[InputRequired(), NumberRange(min=1, max=5000)])
+
+
+class PaperCheckInForm(FlaskForm):
+    """One person from the paper event's sign-in list (names and birth dates, not their sheets)."""
+
+    name = StringField(_l("Full name on the sign-in list"), validators=[DataRequired(), Length(max=120)])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
+
+
+class CancelBatchForm(FlaskForm):
+    reason = StringField(_l("Why this batch is cancelled (shown publicly)"),
+                         validators=[DataRequired(), Length(min=3, max=300)])
+
+
+class DoubleEntryForm(FlaskForm):
+    required = BooleanField(_l("Every paper sheet is typed twice, by two different people"))
+
+
+class KioskReviewForm(FlaskForm):
+    """CSRF and the button pressed on the kiosk review page; the ranking stays on the server."""
+
+    step = StringField()

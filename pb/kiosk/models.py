@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
@@ -51,9 +52,23 @@ class PaperBatch(db.Model):
     received_count: Mapped[int]
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A second person counts the sheets again before the batch can close.
+    received_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # People on the paper check-in list (written to the shared voter roll); sheets <= check-ins.
+    check_ins: Mapped[int] = mapped_column(default=0)
+    # Key of the HMAC in the public `paper.close` event: without it a small batch's digest
+    # cannot be brute-forced back to its rankings. Never published (docs/SECURITY.md).
+    digest_salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")
 
     entries: Mapped[list[PaperEntry]] = relationship(order_by="PaperEntry.sheet_no")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None and self.cancelled_at is None
 
     def __repr__(self) -> str:
         return f"<PaperBatch {self.id}>"
@@ -72,3 +87,24 @@ class PaperEntry(db.Model):
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     check_ranking: Mapped[list | None] = mapped_column(JSON)
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # A mismatch is settled by a third person; both disputed readings are kept here.
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    disputed: Mapped[dict | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<PaperEntry {self.batch_id}:{self.sheet_no}>"
+
+
+class PaperCheckIn(db.Model):
+    """One person on a batch's paper check-in list, while the batch is open.
+
+    The rows are deleted when the batch closes (only the count stays on the batch), so the
+    database does not keep a list of names next to a small pile of typed sheets.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id"), index=True)
+    roll_entry_id: Mapped[str] = mapped_column(ForeignKey("voter_roll_entry.id"), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<PaperCheckIn {self.batch_id}>"

@@ -32,8 +32,23 @@ def get_or_404(model, ident: int):
 
 
 def open_batches() -> list[PaperBatch]:
-    return list(db.session.scalars(select(PaperBatch).where(PaperBatch.closed_at.is_(None))
+    return list(db.session.scalars(select(PaperBatch).where(PaperBatch.closed_at.is_(None),
+                                                            PaperBatch.cancelled_at.is_(None))
                                    .order_by(PaperBatch.opened_at.desc())))
+
+
+def open_or_unreconciled_batches(cycle: Cycle) -> list[PaperBatch]:
+    """Batches whose sheets are not in the box yet and that nobody has cancelled or abandoned:
+    closing voting must refuse while any remain (a batch only reconciles by closing)."""
+    return list(db.session.scalars(select(PaperBatch).filter_by(cycle_id=cycle.id, closed_at=None,
+                                                                cancelled_at=None)
+                                   .order_by(PaperBatch.id)))
+
+
+def open_kiosk_sessions(cycle: Cycle) -> list[KioskSession]:
+    """Kiosks still open in this cycle: closing voting must refuse while any remain."""
+    return list(db.session.scalars(select(KioskSession).filter_by(cycle_id=cycle.id, closed_at=None)
+                                   .order_by(KioskSession.id)))
 
 
 def my_open_sessions(liaison_id: int) -> list[KioskSession]:

@@ -73,6 +73,17 @@ def close_session(*, actor, kiosk: KioskSession) -> KioskSession:
     may be public while voting is open."""
     if kiosk.closed_at is None:
         kiosk.closed_at = utcnow()
+def close_abandoned_kiosk(*, actor, kiosk: KioskSession, reason: str) -> KioskSession:
+    """Close a kiosk its liaison left open (for closing voting), with a public reason."""
+    reason = " ".join(reason.split())
+    if not 3 <= len(reason) <= 300:
+        raise DomainError(_l("Give a reason of 3 to 300 characters."))
+    if kiosk.closed_at is None:
+        kiosk.closed_at = utcnow()
+        record("kiosk.abandon", actor=actor, obj=kiosk, data={"site": kiosk.site_id, "reason": reason})
+    return kiosk
+
+
         record("kiosk.close", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
     return kiosk
 

@@ -14,29 +14,44 @@ from werkzeug.security import check_password_hash
 
 from pb.accounts.access import roles
 from pb.cycles.models import Cycle
+from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.i18n.content import Localized
 from pb.kiosk import paper_services, queries, services
-from pb.kiosk.forms import CheckInForm, ExitKioskForm, OpenBatchForm, OpenKioskForm, SheetForm
+from pb.kiosk.forms import (
+    CancelBatchForm,
+    CheckInForm,
+    ConfirmReceivedForm,
+    DoubleEntryForm,
+    ExitKioskForm,
+    KioskReviewForm,
+    OpenBatchForm,
+    OpenKioskForm,
+    PaperCheckInForm,
+    SheetForm,
+)
 from pb.kiosk.models import KioskSession, PaperBatch, Site
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import limit
 from pb.transaction import run_action, transaction
-from pb.voting.ballot_flow import read_submission, render_submission
+from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.ballot_form import read_ranking
 from pb.voting.services import AlreadyVoted
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 liaisons = roles(Role.liaison, Role.staff)
 # In kiosk mode the shared device can reach only these pages.
-KIOSK_MODE_ENDPOINTS = {"kiosk.start", "kiosk.check_in", "kiosk.ballot", "kiosk.thanks",
-                        "kiosk.timeout", "kiosk.exit", "accounts.language", "static"}
+KIOSK_MODE_ENDPOINTS = {"kiosk.start", "kiosk.check_in", "kiosk.ballot", "kiosk.review", "kiosk.project",
+                        "kiosk.thanks", "kiosk.timeout", "kiosk.exit", "accounts.language", "static"}
 
 
 @bp.before_app_request
 def _lock_to_kiosk():
     kiosk_id = session.get("kiosk")
+    if kiosk_id and request.endpoint == "cycles.project":  # "More about this project" on the ballot
+        return redirect(url_for("kiosk.project", kiosk_id=kiosk_id, project_id=request.view_args["project_id"]))
     if kiosk_id and request.endpoint not in KIOSK_MODE_ENDPOINTS:
         return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
     return None
@@ -120,34 +135,114 @@ def check_in(kiosk_id: int):
     return redirect(url_for("kiosk.ballot", kiosk_id=kiosk.id))
 
 
-@bp.route("/<id:kiosk_id>/ballot", methods=["GET", "POST"])
-@liaisons
-def ballot(kiosk_id: int):
+# ---- one resident's ballot: rank (GET) -> POST -> review (GET) -> POST -> thanks (GET) ----------
+# The ranking lives only in this device's session, under the check-in's one-time nonce, and
+# never in a URL or a replayable form: every page takes the nonce from the URL's `n` and is
+# refused (sent to the current resident's ballot) when it belongs to an earlier check-in.
+
+def begin_kiosk_voter(credential: str) -> None:
+    """Start a resident's turn: a fresh nonce, no draft, nothing left from the last person."""
+    session["kiosk_voter"] = {"credential": credential, "seen": time.time(), "nonce": secrets.token_urlsafe(16)}
+
+
+def _turn(kiosk_id: int):
+    """(kiosk, cycle, voter) for the resident now at the screen, or a redirect away."""
     kiosk = _kiosk(kiosk_id)
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     voter = session.get("kiosk_voter")
-    if voter is None or time.time() - voter["seen"] > cycle.kiosk_idle_seconds:
-        return timeout(kiosk_id) if voter else redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
-    session["kiosk_voter"] = voter | {"seen": time.time()}
+    if voter is None:
+        return kiosk, cycle, redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+    if time.time() - voter["seen"] > cycle.kiosk_idle_seconds:
+        return kiosk, cycle, timeout(kiosk_id)
+    voter = voter | {"seen": time.time(), "nonce": voter.get("nonce") or secrets.token_urlsafe(16)}
+    session["kiosk_voter"] = voter
+    if request.args.get("n") != voter["nonce"]:
+        if "n" in request.args or request.method == "POST":
+            flash(_("That screen belonged to an earlier check-in, so it was closed."), "info")
+        return kiosk, cycle, redirect(url_for("kiosk.ballot", kiosk_id=kiosk_id, n=voter["nonce"]))
+    return kiosk, cycle, voter
+
+
+def _to(endpoint: str, kiosk_id: int, voter: dict, **changes):
+    session["kiosk_voter"] = voter | changes
+    return redirect(url_for(endpoint, kiosk_id=kiosk_id, n=voter["nonce"]))
+
+
+@bp.route("/<id:kiosk_id>/ballot", methods=["GET", "POST"])
+@liaisons
+def ballot(kiosk_id: int):
+    kiosk, cycle, voter = _turn(kiosk_id)
+    if not isinstance(voter, dict):
+        return voter
     projects = ballot_projects(cycle)
-    submission = read_submission(cycle, projects)
-    if submission.step == "cast":
-        try:
-            with transaction():
-                tracker = services.cast_at_kiosk(kiosk=kiosk, credential=voter["credential"],
-                                                 ranking=submission.ranking, locale=str(get_locale()))
-        except AlreadyVoted:
-            session.pop("kiosk_voter", None)
-            flash(_("A ballot was already cast for this person, so nothing was changed."), "error")
-            return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
-        except DomainError as error:
-            submission = submission.refused(str(error))
-        else:
-            session.pop("kiosk_voter", None)
-            session["kiosk_tracker"] = tracker
-            return redirect(url_for("kiosk.thanks", kiosk_id=kiosk_id))
+    if request.method == "POST":
+        submission = read_submission(cycle, projects)
+        if submission.error or submission.step == "edit":
+            return _to("kiosk.ballot", kiosk_id, voter, draft=submission.ranking, error=submission.error)
+        return _to("kiosk.review", kiosk_id, voter, draft=submission.ranking, error=None)
+    session["kiosk_voter"] = voter | {"error": None}  # an error is shown once
+    submission = Submission(ranking=voter.get("draft") or [], error=voter.get("error"))
     return render_submission(cycle, projects, submission, layout="kiosk/base.html",
                              timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
+
+
+@bp.route("/<id:kiosk_id>/review", methods=["GET", "POST"])
+@liaisons
+def review(kiosk_id: int):
+    kiosk, cycle, voter = _turn(kiosk_id)
+    if not isinstance(voter, dict):
+        return voter
+    if not voter.get("draft"):
+        return _to("kiosk.ballot", kiosk_id, voter)
+    form = KioskReviewForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and form.step.data == "cast":
+            return _cast(kiosk, voter)
+        return _to("kiosk.ballot", kiosk_id, voter)
+    by_id = {p.id: p for p in ballot_projects(cycle)}
+    return render_template("kiosk/review.html", kiosk=kiosk, cycle=cycle, form=form,
+                           ranked=[by_id[pid] for pid in voter["draft"] if pid in by_id],
+                           tr=Localized([cycle, *by_id.values()], str(get_locale())),
+                           timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
+
+
+def _cast(kiosk, voter: dict):
+    try:
+        with transaction():
+            tracker = services.cast_at_kiosk(kiosk=kiosk, credential=voter["credential"],
+                                             ranking=voter["draft"], locale=str(get_locale()))
+    except AlreadyVoted:
+        _end_turn()
+        flash(_("A ballot was already cast for this person, so nothing was changed."), "error")
+        return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
+    except DomainError as error:
+        return _to("kiosk.ballot", kiosk.id, voter, error=str(error))
+    _end_turn()
+    session["kiosk_tracker"] = tracker
+    return redirect(url_for("kiosk.thanks", kiosk_id=kiosk.id))
+
+
+def _end_turn(*, keep_language: bool = True) -> None:
+    """Forget everything about the resident who just finished (their language last)."""
+    session.pop("kiosk_voter", None)
+    if not keep_language:
+        session.pop("locale", None)
+
+
+@bp.get("/<id:kiosk_id>/projects/<id:project_id>")
+@liaisons
+def project(kiosk_id: int, project_id: int):
+    """A ballot project's page inside the kiosk, so reading it keeps the resident's check-in."""
+    kiosk = _kiosk(kiosk_id)
+    cycle = db.session.get(Cycle, kiosk.cycle_id)
+    item = next((p for p in ballot_projects(cycle) if p.id == project_id), None)
+    if item is None:
+        return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+    voter = session.get("kiosk_voter")
+    back = url_for("kiosk.ballot", kiosk_id=kiosk_id, n=voter.get("nonce")) if voter else \
+        url_for("kiosk.start", kiosk_id=kiosk_id)
+    return render_template("kiosk/project.html", kiosk=kiosk, cycle=cycle, project=item, back=back,
+                           tr=Localized([cycle, item], str(get_locale())))
 
 
 @bp.get("/<id:kiosk_id>/thanks")
@@ -158,6 +253,7 @@ def thanks(kiosk_id: int):
     if tracker is None:
         return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
     response = render_template("kiosk/thanks.html", kiosk=kiosk, tracker=tracker)
+    _end_turn(keep_language=False)  # shown in the resident's language; the next one starts afresh
     return response, 200, {"Clear-Site-Data": '"cache", "storage"'}
 
 
@@ -165,7 +261,8 @@ def thanks(kiosk_id: int):
 @liaisons
 def timeout(kiosk_id: int):
     _kiosk(kiosk_id)
-    if session.pop("kiosk_voter", None) is not None:
+    if session.get("kiosk_voter") is not None:
+        _end_turn(keep_language=False)
         flash(_("The unfinished ballot was discarded because nobody used the screen for a while."), "info")
     return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
 
@@ -181,7 +278,7 @@ def exit(kiosk_id: int):
             with transaction():
                 services.close_session(actor=current_user, kiosk=kiosk)
             session.pop("kiosk", None)
-            session.pop("kiosk_voter", None)
+            _end_turn(keep_language=False)
             return render_template("kiosk/closed.html", kiosk=kiosk)
         form.password.errors.append(_("That password is not right."))
     return render_template("kiosk/exit.html", kiosk=kiosk, form=form), 400 if form.errors else 200
@@ -209,18 +306,67 @@ def open_batch():
     return redirect(url_for("kiosk.dashboard"))
 
 
-def _batch_page(batch, form=None, error=None, status=200):
+def _batch_page(batch, form=None, error=None, status=200, **forms):
     cycle = db.session.get(Cycle, batch.cycle_id)
+    check_in_form = forms.pop("check_in_form", None) or PaperCheckInForm()
+    check_in_form.area.choices = [("", "—")] + [(a.slug, a.name) for a in cycle.areas]
+    projects = ballot_projects(cycle)
     return render_template("kiosk/batch.html", batch=batch, cycle=cycle, form=form or SheetForm(),
-                           projects=ballot_projects(cycle), error=error,
-                           totals=paper_services.reconciliation(batch),
-                           is_mismatch=paper_services.is_mismatch), status
+                           projects=projects, titles={p.id: p.title for p in projects}, error=error,
+                           totals=paper_services.reconciliation(batch), is_mismatch=paper_services.is_mismatch,
+                           first_reading=paper_services.first_reading, check_in_form=check_in_form,
+                           confirm_form=forms.pop("confirm_form", None) or ConfirmReceivedForm(),
+                           cancel_form=forms.pop("cancel_form", None) or CancelBatchForm()), status
+
+
+def _batch_action(batch, form, change, success: str, **page):
+    """Run one form's change on a batch: redirect with a message, or the page with the error."""
+    if not form.validate_on_submit():
+        return _batch_page(batch, status=400, error=_("Check the form and try again."), **page)
+    try:
+        with transaction():
+            change()
+    except DomainError as error:
+        return _batch_page(batch, error=str(error), status=409 if isinstance(
+            error, paper_services.TwoPersonRule) else 400, **page)
+    flash(success, "success")
+    return redirect(url_for("kiosk.batch", batch_id=batch.id))
 
 
 @bp.get("/paper/<id:batch_id>")
 @liaisons
 def batch(batch_id: int):
     return _batch_page(queries.get_or_404(PaperBatch, batch_id))
+
+
+@bp.post("/paper/<id:batch_id>/confirm")
+@liaisons
+def confirm_received(batch_id: int):
+    batch, form = queries.get_or_404(PaperBatch, batch_id), ConfirmReceivedForm()
+    return _batch_action(batch, form, lambda: paper_services.confirm_received(
+        actor=current_user, batch=batch, received_count=form.received_count.data),
+        _("The number of sheets is confirmed."), confirm_form=form)
+
+
+@bp.post("/paper/<id:batch_id>/check-ins")
+@liaisons
+def add_paper_check_in(batch_id: int):
+    batch, form = queries.get_or_404(PaperBatch, batch_id), PaperCheckInForm()
+    cycle = db.session.get(Cycle, batch.cycle_id)
+    form.area.choices = [(a.slug, a.name) for a in cycle.areas]
+    area = next((a for a in cycle.areas if a.slug == form.area.data), None)
+    return _batch_action(batch, form, lambda: paper_services.add_check_in(
+        actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
+        area=area, today=date.today()), _("Added to the check-in list."), check_in_form=form)
+
+
+@bp.post("/paper/<id:batch_id>/cancel")
+@liaisons
+def cancel_batch(batch_id: int):
+    batch, form = queries.get_or_404(PaperBatch, batch_id), CancelBatchForm()
+    return _batch_action(batch, form, lambda: paper_services.cancel_batch(
+        actor=current_user, batch=batch, reason=form.reason.data),
+        _("The batch is cancelled. None of its sheets will be counted."), cancel_form=form)
 
 
 @bp.post("/paper/<id:batch_id>/sheets")
@@ -252,3 +398,16 @@ def close_batch(batch_id: int):
     return run_action(lambda: paper_services.close_batch(actor=current_user, batch=batch),
                       success=_("The batch is closed and its ballots are in the box."),
                       then=url_for("kiosk.batch", batch_id=batch_id))
+
+
+@bp.route("/paper/cycles/<slug>/double-entry", methods=["GET", "POST"])
+@roles(Role.staff)
+def double_entry(slug: str):
+    """Staff choose, before voting, whether paper sheets must be typed twice (audited)."""
+    cycle = get_cycle_or_404(slug)
+    form = DoubleEntryForm(required=cycle.paper_double_entry)
+    if form.validate_on_submit():
+        return run_action(lambda: paper_services.set_paper_double_entry(
+            actor=current_user, cycle=cycle, required=form.required.data),
+            success=_("The paper ballot setting is saved."), then=url_for("kiosk.double_entry", slug=slug))
+    return render_template("kiosk/double_entry.html", cycle=cycle, form=form)

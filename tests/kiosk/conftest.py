@@ -37,3 +37,16 @@ def check_in(client, kiosk_id, cycle, name="Lan Tran", birth_date="1975-03-02", 
     data = {"name": name, "birth_date": birth_date, "area": cycle.areas[0].slug, "attest": "y",
             "csrf_token": token} | overrides
     return client.post(f"/kiosk/{kiosk_id}/check-in", data=data)
+
+
+def kiosk_cast(client, kiosk_id, ids, *order):
+    """Rank on the ballot page, review, and press "Cast my ballot"; returns the cast response."""
+    from tests.voting.conftest import ranks
+
+    ballot = client.get(f"/kiosk/{kiosk_id}/ballot", follow_redirects=True)
+    url = ballot.request.url  # carries this check-in's nonce
+    token = csrf_from(ballot.get_data(as_text=True))
+    review = client.post(url, data={"csrf_token": token, "step": "review", **ranks(ids, *order)})
+    assert "/review?n=" in review.location, review.location
+    page = client.get(review.location)
+    return client.post(review.location, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "step": "cast"})

@@ -1,5 +1,6 @@
 """Kiosk sessions: locked to voting screens, check-in against the shared roll, no leftovers."""
 
+import re
 import time
 
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from pb.enums import Channel
 from pb.kiosk.models import KioskSession
 from pb.voting.models import Ballot
 from tests.conftest import csrf_from
-from tests.kiosk.conftest import check_in
+from tests.kiosk.conftest import check_in, kiosk_cast
 from tests.voting.conftest import enter_code, ranks
 
 
@@ -18,9 +19,7 @@ def ballots() -> list[Ballot]:
     return list(db.session.scalars(select(Ballot)))
 
 
-def cast(client, kiosk_id, ids, *order):
-    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
-    return client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, *order)})
+cast = kiosk_cast
 
 
 def test_kiosk_ballot_records_channel_and_site_only(kiosk_client, voting_cycle, site):
@@ -80,15 +79,17 @@ def test_idle_ballot_is_discarded_on_the_server(app, kiosk_client, voting_cycle,
     client, kiosk_id = kiosk_client
     cycle, ids = voting_cycle
     check_in(client, kiosk_id, cycle)
-    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
+    ballot = client.get(f"/kiosk/{kiosk_id}/ballot", follow_redirects=True)
+    token = csrf_from(ballot.get_data(as_text=True))
     later = time.time() + cycle.kiosk_idle_seconds + 1
     monkeypatch.setattr("pb.kiosk.views.time.time", lambda: later)
-    response = client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
+    response = client.post(ballot.request.url, data={"csrf_token": token, "step": "review", **ranks(ids, 0)})
     assert response.status_code == 302 and response.location.endswith(f"/kiosk/{kiosk_id}/")
     assert ballots() == []
 
 
-def test_leaving_kiosk_mode_needs_the_password_and_reports_counts(kiosk_client, voting_cycle):
+def test_leaving_kiosk_mode_needs_the_password_and_shows_no_counts(kiosk_client, voting_cycle):
+    """Leaving kiosk mode needs the password; the close screen shows no count while voting is open."""
     client, kiosk_id = kiosk_client
     cycle, ids = voting_cycle
     check_in(client, kiosk_id, cycle)
@@ -100,7 +101,8 @@ def test_leaving_kiosk_mode_needs_the_password_and_reports_counts(kiosk_client, 
     assert wrong.status_code == 400 and client.get("/").status_code == 302  # still locked
     done = client.post(f"/kiosk/{kiosk_id}/exit", data={"password": "correct horse battery", "csrf_token": token})
     page = done.get_data(as_text=True)
-    assert done.status_code == 200 and 'id="check-ins">2<' in page and 'id="ballots">1<' in page
+    assert done.status_code == 200 and "Kiosk closed" in page
+    assert 'id="check-ins"' not in page and 'id="ballots"' not in page and not re.search(r">\s*[12]\s*<", page)
     assert client.get("/").status_code == 200  # unlocked
     db.session.rollback()
     assert db.session.scalar(select(func.count()).where(KioskSession.closed_at.is_not(None))) == 1

@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('allow_registration', sa.Boolean(), nullable=False),
     sa.Column('kiosk_idle_seconds', sa.Integer(), nullable=False),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paper_double_entry', sa.Boolean(), nullable=False),
     sa.CheckConstraint('budget_cents > 0', name=op.f('ck_cycle_budget_positive')),
     sa.CheckConstraint('max_ranks > 0', name=op.f('ck_cycle_max_ranks_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle')),
@@ -359,8 +360,16 @@ def upgrade() -> None:
 
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('received_confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('check_ins', sa.Integer(), nullable=False),
+    sa.Column('digest_salt', sa.String(length=64), nullable=False),
     sa.Column('idea_id', sa.Integer(), nullable=True),
+    sa.Column('cancelled_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=300), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user.id'], name=op.f('fk_paper_batch_cancelled_by_id_user')),
+    sa.ForeignKeyConstraint(['received_confirmed_by_id'], ['user.id'], name=op.f('fk_paper_batch_received_confirmed_by_id_user')),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
@@ -432,12 +441,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comment_project_id'))
         batch_op.drop_index(batch_op.f('ix_comment_idea_id'))
 
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('disputed', sa.JSON(), nullable=True),
     op.drop_table('comment')
     with op.batch_alter_table('progress_update', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_progress_update_project_id'))
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_paper_entry_resolved_by_id_user')),
 
     op.drop_table('progress_update')
     op.drop_table('paper_batch')
+    op.create_table('paper_check_in',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('roll_entry_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['paper_batch.id'], name=op.f('fk_paper_check_in_batch_id_paper_batch')),
+    sa.ForeignKeyConstraint(['roll_entry_id'], ['voter_roll_entry.id'], name=op.f('fk_paper_check_in_roll_entry_id_voter_roll_entry')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_check_in')),
+    sa.UniqueConstraint('roll_entry_id', name=op.f('uq_paper_check_in_roll_entry_id'))
+    )
+    with op.batch_alter_table('paper_check_in', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_check_in_batch_id'), ['batch_id'], unique=False)
+
     op.drop_table('kiosk_session')
     with op.batch_alter_table('idea', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idea_submitter_key'))
@@ -449,6 +473,10 @@ def downgrade() -> None:
 
     op.drop_table('ballot')
     op.drop_table('voter_roll_entry')
+    with op.batch_alter_table('paper_check_in', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_check_in_batch_id'))
+
+    op.drop_table('paper_check_in')
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_site_cycle_id'))
 
