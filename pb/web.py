@@ -8,8 +8,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from pb.accounts.access import observers_read_only
 from pb.accounts.sessions import idle_timeout
 from pb.db import db, write_intent
+from pb.errors import DomainError, NotAllowed
+from pb.security.text import any_control_characters
+from pb.transaction import Conflict
 
 # No inline script or style anywhere ('unsafe-inline' is never allowed): templates load
 # /static files only, so injected markup cannot run even if escaping were ever missed.
@@ -42,6 +46,8 @@ ERROR_TEXTS = {
           _l("Your account does not have access to this page.")),
     404: (_l("Page not found"),
           _l("We could not find this page. It may have moved, or the address may be mistyped.")),
+    409: (_l("Someone else was quicker"),
+          _l("Someone else made the same change at the same moment. Please reload the page and check.")),
     405: (_l("That action is not possible here"),
           _l("This page cannot be used that way. Please go back and use the buttons on the page.")),
     413: (_l("That upload is too large"),
@@ -65,6 +71,14 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(400, _l("This form has expired or was sent from another site. "
                                     "Please reload the page and try again."))
 
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        # A view that let a refusal through (a lost unique-key race becomes a Conflict in
+        # pb.transaction) still shows its translated message, never the 500 page.
+        db.session.rollback()
+        code = 409 if isinstance(error, Conflict) else 403 if isinstance(error, NotAllowed) else 400
+        return render_error(code, str(error))
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         db.session.rollback()
@@ -81,13 +95,31 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(InternalServerError.code)
 
 
+CONTROL_CHARACTERS = _l("What you sent contains a hidden control character (for example a null byte) "
+                        "that we cannot store. Please type it again without it.")
+
+
+def _no_control_characters():
+    """before_request: refuse NUL and other control characters in the path, the query string
+    and form fields (where tab and line breaks are fine), before any view or database sees them.
+    PostgreSQL would otherwise fail on a NUL byte (a 500) where SQLite stores it."""
+    args = request.args.items(multi=True)
+    url_texts = [request.path, *(request.view_args or {}).values(), *(t for pair in args for t in pair)]
+    form_texts = [t for pair in request.form.items(multi=True) for t in pair]
+    if any_control_characters(url_texts) or any_control_characters(form_texts, multiline=True):
+        return render_error(400, CONTROL_CHARACTERS)
+    return None
+
+
 def register_request_hooks(app: Flask) -> None:
     for key, value in SECURITY_DEFAULTS.items():
         app.config.setdefault(key, value)
     if app.config["TRUSTED_PROXIES"]:  # so request.is_secure sees the proxy's TLS (HSTS, cookies)
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.before_request(_no_control_characters)
     app.before_request(idle_timeout)
+    app.before_request(observers_read_only)
 
     @app.before_request
     def _no_impossible_page_numbers():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request, session
 from flask_login import current_user
 
 from pb.enums import Role
@@ -52,3 +52,19 @@ def roles(*allowed: Role):
 
 
 staff_only = roles(Role.staff)
+
+
+# Observers read; they write nothing. The only POSTs they may send manage their own sign-in.
+OBSERVER_MAY_POST = frozenset({"accounts.login", "accounts.second_factor", "accounts.two_factor",
+                               "accounts.logout"})
+
+
+def observers_read_only():
+    """before_request: 403 for any POST by an observer, whatever the view declares."""
+    if request.method != "POST" or session.get("role") != Role.observer.value:
+        return None
+    if request.endpoint in OBSERVER_MAY_POST:
+        return None
+    if current_user.is_authenticated and current_user.role == Role.observer:
+        abort(403)
+    return None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.deliberation.forms import CommentForm
-from pb.deliberation.models import Comment
+from pb.deliberation.models import Comment, CommentReport
 from pb.deliberation.services import OPEN_PHASES
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
@@ -37,14 +36,11 @@ def comment_context(target, post_url: str) -> dict:
 
 
 def reported_comments(cycle_id: int) -> list[Comment]:
-    """Visible comments of a cycle that someone reported, for the moderation list."""
-    ids = {int(i) for i in db.session.scalars(select(AuditEvent.object_id).filter_by(action="comment.report"))}
-    if not ids:
-        return []
-    comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids), Comment.is_hidden.is_(False)))
-    return [c for c in comments if _cycle_id(c) == cycle_id]
-
-
-def _cycle_id(comment: Comment) -> int | None:
-    target = db.session.get(Idea, comment.idea_id) if comment.idea_id else db.session.get(Project, comment.project_id)
-    return target.cycle_id if target else None
+    """Visible comments of a cycle that someone reported, most reported first, for moderation."""
+    reports = (select(CommentReport.comment_id, func.count().label("n"))
+               .group_by(CommentReport.comment_id).subquery())
+    on_cycle = or_(Comment.idea_id.in_(select(Idea.id).filter_by(cycle_id=cycle_id)),
+                   Comment.project_id.in_(select(Project.id).filter_by(cycle_id=cycle_id)))
+    return list(db.session.scalars(
+        select(Comment).join(reports, reports.c.comment_id == Comment.id)
+        .where(Comment.is_hidden.is_(False), on_cycle).order_by(reports.c.n.desc(), Comment.id)))

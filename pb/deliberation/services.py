@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from pb.audit.services import record
 from pb.db import db, utcnow
-from pb.deliberation.models import Comment
+from pb.deliberation.models import Comment, CommentReport
 from pb.enums import Phase, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.content import set_translation
@@ -17,12 +17,15 @@ from pb.proposals.models import Idea, Project
 
 MAX_COMMENT = 2000
 PER_HOUR = 10  # comments per account per hour, counted in the database (shared by all servers)
+REPORTS_PER_HOUR = 10  # reports per account per hour: reporting is cheap, moderating is not
+MAX_REPORT_REASON = 200
 OPEN_PHASES = {Phase.ideas, Phase.development, Phase.voting}
 
 
 def post_comment(*, actor, target: Idea | Project, body: str, locale: str,
                  parent: Comment | None = None) -> Comment:
     """A comment (or a reply) in the writer's own language, while the cycle is deliberating."""
+    _no_observer(actor)
     body = body.strip()
     if not body or len(body) > MAX_COMMENT:
         raise DomainError(_l("Comments need between 1 and %(n)d characters."), n=MAX_COMMENT)
@@ -56,9 +59,24 @@ def translate_comment(*, actor, comment: Comment, locale: str, text: str) -> Non
     record("comment.translate", actor=actor, obj=comment, data={"locale": locale})
 
 
-def report_comment(*, actor, comment: Comment) -> None:
-    """Anyone signed in can ask moderators to look at a comment."""
+def report_comment(*, actor, comment: Comment, reason: str = "") -> CommentReport:
+    """Anyone signed in (observers aside) can ask moderators to look at a comment, once per
+    comment and a few times an hour; the unique key settles two reports sent at once."""
+    _no_observer(actor)
+    reason = reason.strip()[:MAX_REPORT_REASON]
+    if db.session.scalar(select(func.count()).select_from(CommentReport).filter_by(
+            comment_id=comment.id, reporter_id=actor.id)):
+        raise DomainError(_l("You have already reported this comment. A moderator will look at it."))
+    since = utcnow() - timedelta(hours=1)
+    recent = db.session.scalar(select(func.count()).select_from(CommentReport).where(
+        CommentReport.reporter_id == actor.id, CommentReport.created_at >= since))
+    if recent >= REPORTS_PER_HOUR:
+        raise DomainError(_l("You have reported many comments in the last hour. Please wait a little."))
+    report = CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason)
+    db.session.add(report)
+    db.session.flush()
     record("comment.report", actor=actor, obj=comment, data={})
+    return report
 
 
 def hide_comment(*, actor, comment: Comment, reason: str) -> Comment:
@@ -71,6 +89,11 @@ def hide_comment(*, actor, comment: Comment, reason: str) -> Comment:
     comment.is_hidden, comment.hidden_reason = True, reason
     record("comment.hide", actor=actor, obj=comment, data={"reason": reason})
     return comment
+
+
+def _no_observer(actor) -> None:
+    if getattr(actor, "role", None) == Role.observer:
+        raise NotAllowed(_l("Observers can read everything but cannot post or report."))
 
 
 def _target_ids(target) -> tuple[int | None, int | None]:
