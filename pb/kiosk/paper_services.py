@@ -254,8 +254,10 @@ def _lock_batch(batch: PaperBatch) -> Cycle:
     an open batch: the cycle shared, as a cast takes it, and the batch row exclusive. SQLite's
     write lock at BEGIN already serialises these writers."""
     cycle = lock_cycle(db.session.get(Cycle, batch.cycle_id), exclusive=False)
-    db.session.execute(select(PaperBatch).where(PaperBatch.id == batch.id).with_for_update()
-                       .execution_options(populate_existing=True))
+    db.session.refresh(cycle)  # the phase as it stands once the lock is ours
+    # Fetched, not only executed: populate_existing reloads `batch` only for rows it reads.
+    db.session.scalars(select(PaperBatch).where(PaperBatch.id == batch.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
     return cycle
 
 

@@ -16,7 +16,7 @@ def check_in(page, name):
     page.get_by_label("Neighbourhood where they live").select_option(index=1)
     page.get_by_label("The resident confirms").check()
     page.get_by_role("button", name="Start the ballot").click()
-    page.wait_for_url("**/ballot")
+    page.wait_for_url("**/ballot?n=*")
 
 
 def nothing_left(page, previous: str) -> None:
