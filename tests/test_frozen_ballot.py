@@ -16,6 +16,7 @@ import itertools
 import re
 
 import pytest
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields import (
     BooleanField,
@@ -33,13 +34,22 @@ from pb.cycles.models import Cycle
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import IdeaStatus, Phase, Role
+from pb.errors import WrongPhase
 from pb.i18n.content import Localized
 from pb.i18n.models import ContentTranslation
 from pb.kiosk.services import add_site, open_session
 from pb.lifecycle.services import advance
 from pb.proposals.models import Project
 from pb.proposals.queries import ballot_projects
-from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
+from pb.proposals.services import (
+    create_project,
+    mark_draft,
+    mark_ready,
+    review_idea,
+    submit_idea,
+    translate_project,
+    update_project,
+)
 from pb.translations.services import review_translation, translate_field
 from tests.conftest import csrf_from, login
 
@@ -175,8 +185,6 @@ def urls_for(app, rule, ballot: Ballot) -> list[str]:
 
 
 def form_classes():
-    from flask_wtf import FlaskForm
-
     todo, found = [FlaskForm], []
     while todo:
         for sub in todo.pop().__subclasses__():
@@ -341,9 +349,6 @@ def test_liaison_translation_edit_during_voting_is_refused(app, make, ballot):
 def test_services_refuse_ballot_changes_after_voting_opens(make, ballot):
     """Every service that changes ballot content refuses once voting is open, whatever path
     (view, CLI, demo loader) calls it."""
-    from pb.errors import WrongPhase
-    from pb.proposals.services import mark_draft, translate_project, update_project
-
     ballot.open_voting()
     project, staff = ballot.projects[0], ballot.staff
     attempts = [
