@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
+
+from flask import current_app, url_for
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check_config
 
@@ -37,6 +40,10 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "Community Budget <noreply@localhost>"
     VERIFY_LINK_HOURS = 72
+    # The site's public address (scheme and host, e.g. "https://vote.example.org"). Links that
+    # leave the site (emails, printed QR codes) are built from it, never from the request's
+    # Host header, which anyone can set. Required in production.
+    PUBLIC_BASE_URL: str | None = None
     DEMO_PASSWORD = "demo-password"  # noqa: S105 - only used by `flask pb demo`
 
 
@@ -65,10 +72,17 @@ def load_config(app, test_config: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     check_config(app.config)
+    if app.config.get("PUBLIC_BASE_URL"):  # url_for(..., _external=True) uses it too
+        scheme, host = app.config["PUBLIC_BASE_URL"].rstrip("/").split("://", 1)
+        app.config["SERVER_NAME"] = app.config.get("SERVER_NAME") or host
+        app.config["PREFERRED_URL_SCHEME"] = scheme
 
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+BASE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$")
 
 
 def check_config(config) -> None:
@@ -79,5 +93,23 @@ def check_config(config) -> None:
                     f"{key} must be set to a random value of at least 32 characters "
                     "(PB_{key} or instance/config.py) when ENV is production"
                 )
+        if not BASE_URL.match(config.get("PUBLIC_BASE_URL") or ""):
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set to the site's public https address, such as "
+                "https://vote.example.org (PB_PUBLIC_BASE_URL or instance/config.py) when ENV is "
+                "production: emailed and printed links are built from it, never from the Host header"
+            )
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for an email or a printed sheet, on the configured PUBLIC_BASE_URL.
+
+    Without it (development and tests only: production refuses to start) the link falls back
+    to the address the request came in on.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base.rstrip("/") + url_for(endpoint, **values)

@@ -1,4 +1,8 @@
-"""Send plain-text email through the SMTP server named in the configuration."""
+"""Send plain-text email through the SMTP server named in the configuration.
+
+Log lines never hold an address or a body (they may hold a voting link) outside a developer's
+debug or test run.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
     message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
     message.set_content(body)
     if not config["MAIL_SERVER"]:
-        current_app.logger.warning("MAIL_SERVER is not set; this email was not sent:\n%s", message)
+        if current_app.debug or current_app.testing:  # a developer wants to follow the link
+            current_app.logger.warning("MAIL_SERVER is not set; this email was not sent:\n%s", message)
+        else:  # the address and the link (a credential) never go into a production log
+            current_app.logger.warning("MAIL_SERVER is not set; an email was not sent.")
         return
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
@@ -31,5 +38,5 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("could not send email: %s", error)
+        current_app.logger.error("could not send email: %s", type(error).__name__)
         raise MailNotSent(_l("We could not send the email just now. Please try again in a few minutes.")) from None

@@ -59,6 +59,30 @@ ERROR_TEXTS = {
 }
 
 
+# Headers with which a WSGI server (gunicorn trusts them from 127.0.0.1 by default) may have
+# already switched wsgi.url_scheme, or set SCRIPT_NAME, before the app sees the request.
+SERVER_FORWARDED = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PROTOCOL", "HTTP_X_FORWARDED_SSL")
+
+
+class IgnoreForwardedScheme:
+    """With TRUSTED_PROXIES = 0 nobody may tell us the scheme or the path prefix by a header.
+
+    Werkzeug already ignores X-Forwarded-* without ProxyFix, but gunicorn applies
+    X-Forwarded-Proto and a SCRIPT_NAME header itself when the peer is local. Undo that: a
+    request that carries such a header counts as plain HTTP at the site root.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if any(name in environ for name in SERVER_FORWARDED):
+            environ["wsgi.url_scheme"] = "http"
+        if "HTTP_SCRIPT_NAME" in environ:
+            environ["SCRIPT_NAME"] = ""
+        return self.wsgi_app(environ, start_response)
+
+
 def render_error(code: int, detail=None):
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
@@ -117,6 +141,8 @@ def register_request_hooks(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:  # so request.is_secure sees the proxy's TLS (HSTS, cookies)
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    else:
+        app.wsgi_app = IgnoreForwardedScheme(app.wsgi_app)
     app.before_request(_no_control_characters)
     app.before_request(idle_timeout)
     app.before_request(observers_read_only)

@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect
 
@@ -76,7 +77,10 @@ def create_user_command(email, name, role, password):
 
 @pb_cli.command("demo")
 def demo_command():
-    """Load the demo cycle (does nothing if it is already there)."""
+    """Load the demo cycle (does nothing if it is already there). Refused in production."""
+    if current_app.config["ENV"] == "production":  # the demo's staff accounts share a public password
+        raise click.UsageError("pb demo refuses to run when ENV is production: its staff and liaison "
+                               "accounts use the public demo password. Use a development database.")
     if not inspect(db.engine).has_table("alembic_version"):
         upgrade()
     with transaction():  # sealing the finished demo cycle's box compacts storage after commit

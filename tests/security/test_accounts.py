@@ -60,7 +60,8 @@ def test_production_session_cookie_is_secure_httponly_samesite(database_url):
     """In production the session cookie is Secure, HttpOnly and SameSite=Lax."""
     from tests.conftest import make_app
 
-    app = make_app(database_url, ENV="production", SECRET_KEY="s" * 40, VOTER_KEY_SECRET="v" * 40)
+    app = make_app(database_url, ENV="production", SECRET_KEY="s" * 40, VOTER_KEY_SECRET="v" * 40,
+                   PUBLIC_BASE_URL="https://localhost")
     from pb.config import check_config
 
     check_config(app.config)
