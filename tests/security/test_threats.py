@@ -7,8 +7,7 @@ from sqlalchemy import text
 from pb.db import db
 from pb.enums import Channel, Phase
 from pb.voting.services import cast_ballot
-from tests.conftest import csrf_from
-from tests.kiosk.conftest import check_in, kiosk_client, liaison, site  # noqa: F401  (fixtures)
+from tests.kiosk.conftest import check_in, kiosk_cast, kiosk_client, liaison, site  # noqa: F401  (fixtures)
 from tests.voting.conftest import codes, ranks, voting_cycle  # noqa: F401  (fixtures)
 
 
@@ -37,8 +36,7 @@ def test_kiosk_leaves_nothing_for_the_next_resident(kiosk_client, voting_cycle):
     client, kiosk_id = kiosk_client
     cycle, ids = voting_cycle
     assert check_in(client, kiosk_id, cycle).status_code == 302
-    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/ballot").get_data(as_text=True))
-    cast = client.post(f"/kiosk/{kiosk_id}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 1)})
+    cast = kiosk_cast(client, kiosk_id, ids, 1)  # rank, review, cast (pb.kiosk.views)
     thanks = client.get(cast.location)
     page = thanks.get_data(as_text=True)
     assert thanks.headers["Cache-Control"] == "no-store" and "storage" in thanks.headers["Clear-Site-Data"]
