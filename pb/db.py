@@ -73,6 +73,7 @@ def _sqlite_connect(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, not left in free pages
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

@@ -8,6 +8,12 @@ class AdvancePhaseForm(FlaskForm):
     current = HiddenField(validators=[DataRequired()])
 
 
+class AbandonForm(FlaskForm):
+    """Close a kiosk or set a paper batch aside so voting can close; the reason is public."""
+
+    reason = StringField(_l("Public reason"), validators=[DataRequired(), Length(min=3, max=300)])
+
+
 class IssueCodesForm(FlaskForm):
     count = IntegerField(_l("Number of codes"), validators=[InputRequired(), NumberRange(min=1, max=10_000)])
     batch = StringField(_l("Batch name (for example the site or event)"),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from pb.accounts.access import roles
 from pb.admin.codes import qr_data_uri
 from pb.admin.forms import (
+    AbandonForm,
     AdvancePhaseForm,
     CredentialsForm,
     IssueCodesForm,
@@ -21,9 +22,10 @@ from pb.db import db
 from pb.enums import Phase, Role
 from pb.errors import DomainError
 from pb.i18n.labels import phase_name
+from pb.kiosk import paper_services
 from pb.kiosk import queries as kiosk_queries
-from pb.kiosk.models import Site
-from pb.kiosk.services import add_site
+from pb.kiosk.models import KioskSession, PaperBatch, Site
+from pb.kiosk.services import add_site, close_abandoned_kiosk
 from pb.lifecycle import services as lifecycle
 from pb.transaction import run_action, transaction
 from pb.voting.queries import code_batches
@@ -52,6 +54,44 @@ def advance(slug: str):
         lambda: lifecycle.advance(actor=current_user, cycle=cycle, current=Phase(form.current.data)),
         success=lambda c: _("The cycle is now in the phase “%(phase)s”.", phase=phase_name(c.phase)),
         then=url_for("admin.dashboard"))
+
+
+@bp.get("/cycles/<slug>/close")
+@roles(Role.staff)
+def close_voting(slug: str):
+    """The last check before voting closes: every kiosk and paper batch still open."""
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    if cycle.phase != Phase.voting:
+        return redirect(url_for("admin.dashboard"))
+    return render_template("admin/close_voting.html", cycle=cycle, form=AdvancePhaseForm(),
+                           abandon_form=AbandonForm(),
+                           kiosks=kiosk_queries.open_kiosk_sessions(cycle),
+                           batches=kiosk_queries.open_or_unreconciled_batches(cycle))
+
+
+@bp.post("/kiosks/<id:kiosk_id>/abandon")
+@roles(Role.staff)
+def abandon_kiosk(kiosk_id: int):
+    kiosk = kiosk_queries.get_or_404(KioskSession, kiosk_id)
+    return _abandon(lambda reason: close_abandoned_kiosk(actor=current_user, kiosk=kiosk, reason=reason),
+                    kiosk.cycle_id)
+
+
+@bp.post("/paper/<id:batch_id>/abandon")
+@roles(Role.staff)
+def abandon_batch(batch_id: int):
+    batch = kiosk_queries.get_or_404(PaperBatch, batch_id)
+    return _abandon(lambda reason: paper_services.abandon_batch(actor=current_user, batch=batch, reason=reason),
+                    batch.cycle_id)
+
+
+def _abandon(change, cycle_id: int):
+    form, cycle = AbandonForm(), db.session.get(Cycle, cycle_id)
+    back = url_for("admin.close_voting", slug=cycle.slug)
+    if not form.validate_on_submit():
+        flash(_("Give a public reason of 3 to 300 characters."), "error")
+        return redirect(back)
+    return run_action(lambda: change(form.reason.data), success=_("Set aside, with your reason."), then=back)
 
 
 @bp.get("/cycles/<slug>/codes")

@@ -29,7 +29,8 @@ def lock_cycle(cycle: Cycle, *, exclusive: bool) -> Cycle:
     in the box the seal reads or sees the closed phase. On SQLite the write lock that
     `BEGIN IMMEDIATE` takes (pb.db) already serialises writers; FOR UPDATE is not rendered.
     """
-    db.session.execute(select(Cycle).where(Cycle.id == cycle.id)
-                       .with_for_update(read=not exclusive)
-                       .execution_options(populate_existing=True))
-    return cycle
+    # Fetching the row is what refreshes `cycle` (populate_existing), so a cast that waited
+    # for the seal sees the closed phase rather than the one it loaded before the wait.
+    return db.session.scalars(select(Cycle).where(Cycle.id == cycle.id)
+                              .with_for_update(read=not exclusive)
+                              .execution_options(populate_existing=True)).one()

@@ -10,6 +10,7 @@ from pb.cycles.queries import lock_cycle
 from pb.db import db
 from pb.enums import Phase
 from pb.errors import DomainError, WrongPhase
+from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
 from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
@@ -46,7 +47,13 @@ def _check_ready_for_voting(cycle: Cycle) -> None:
 
 
 def _close_voting(*, actor, cycle: Cycle) -> None:
-    """Seal the box in the transaction that ends voting, under the lock every cast takes."""
+    """Seal the box in the transaction that ends voting, under the lock every cast takes.
+
+    Open kiosks and unfinished paper batches must be closed or abandoned (with a public
+    reason) first, so no sheet is silently left out of the box.
+    """
+    if open_kiosk_sessions(cycle) or open_or_unreconciled_batches(cycle):
+        raise DomainError(_l("Close or abandon every open kiosk and paper batch before voting closes."))
     seal_box(actor=actor, cycle=cycle)
     after_commit(compact_storage)
 

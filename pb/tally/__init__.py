@@ -111,7 +111,7 @@ def count(election: Election | RcvContest | Profile, *, rule: str = "greedy",
         return replace(result, tie_break=label)
     profile = election if isinstance(election, Profile) else compress(election)
     if rule in RCV_RULES:
-        from pb.tally.rules.rcv import contest_from_profile
+        from pb.tally.rules.rcv import contest_from_profile  # rules import this module
 
         outcome = RULES[rule](contest_from_profile(profile, opts), opts)
     else:
@@ -122,7 +122,7 @@ def count(election: Election | RcvContest | Profile, *, rule: str = "greedy",
 
 def _result(rule: str, opts: Options, outcome: object, *, budget: int, money_decimals: int,
             input_sha256: str) -> Result:
-    from pb.tally.rules.base import Outcome
+    from pb.tally.rules.base import Outcome  # rules import this module: avoid the cycle
 
     assert isinstance(outcome, Outcome)
     return Result(

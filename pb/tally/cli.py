@@ -51,10 +51,10 @@ def load(path: Path, max_ranks: int | None,
     Returns the input and the project names by id.
     """
     if path.is_dir() or path.suffix == ".jsonl":
-        from pb.tally.formats.rctab import read_contest
+        from pb.tally.formats.rctab import read_contest  # loaded only for RCTab files (start-up)
 
         return read_contest(path), {}
-    from pb.tally.formats.pabulib import read_pb_profile
+    from pb.tally.formats.pabulib import read_pb_profile  # loaded when counting (fast --help)
 
     pb, profile = read_pb_profile(path, max_ranks, progress)
     return profile, {p.id: p.name for p in pb.election.projects}
@@ -110,8 +110,8 @@ def tally_command(file: Path, rule: str, points: str, completion: str, compat: s
                   increment: int | None, fill: bool, seats: int, tie_break: str | None,
                   seed: int | None, max_ranks: int | None, json_out: Path | None) -> None:
     """Count FILE (a pabulib .pb file or an RCTab case) and print the winners and digests."""
-    from pb.tally import count
-    from pb.tally.errors import TallyError
+    from pb.tally import count  # NumPy loads only when counting (fast --help)
+    from pb.tally.errors import TallyError  # with count, above
 
     large = (file.is_file() and sys.stderr.isatty() and expected_ballots(file) >= LARGE)
     try:

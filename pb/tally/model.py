@@ -200,7 +200,7 @@ class Result:
     @property
     def result_sha256(self) -> str:
         """SHA-256 of the canonical JSON of `body()`."""
-        from pb.tally.digest import sha256_of
+        from pb.tally.digest import sha256_of  # digest imports this module: avoid the cycle
 
         return sha256_of(self.body())
 

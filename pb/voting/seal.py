@@ -1,20 +1,40 @@
 """Sealing the ballot box when voting closes.
 
-Called by pb.lifecycle.services when voting closes, under the cycle lock every cast takes, so
-a ballot is either in the box the seal reads or refused with "voting has closed".
+pb.lifecycle calls `seal_box` in the transaction that ends voting, holding the cycle lock that
+every cast and every paper batch takes, so each ballot is either in the box the seal reads or
+refused with "voting has closed"; nothing is deleted or re-inserted under a running cast.
+
+While voting is open, ballots, trackers and vote marks are written one by one, so storage
+(pages, WAL frames, PostgreSQL row versions and their xmin) follows casting order, and the
+mark and the ballot of one voter sit at matching places. The seal breaks that link:
+
+1. It rewrites the ballot, tracker and vote-mark tables into fresh storage in independent
+   random orders: PostgreSQL TRUNCATEs (a new relation file; the old one is unlinked at commit)
+   and re-inserts, so every row carries the seal's own transaction id; SQLite deletes with
+   `secure_delete` (deleted cells are zeroed) and re-inserts into tables stored by key.
+2. It coarsens each ballot's site and language where a group is smaller than MIN_GROUP, so
+   a liaison who saw one resident vote at a quiet site cannot pick that ballot out.
+3. After the commit, `compact_storage` checkpoints the SQLite WAL into the main file, VACUUMs,
+   and truncates the WAL; on PostgreSQL it asks for a CHECKPOINT so old WAL can be recycled.
+   docs/SECURITY.md says what WAL archives and backups taken during voting still hold.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 
-from sqlalchemy import delete, select, text
+from flask import current_app
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from pb.audit.services import record
 from pb.cycles.models import Cycle
 from pb.db import db
 from pb.tally.digest import sha256_of
-from pb.voting.models import Ballot, BoxSeal
+from pb.voting.models import Ballot, BoxSeal, Tracker, VoteMark
+
+MIN_GROUP = 20  # the smallest group of ballots that may keep its site or language
 
 
 def canonical_ballots(rankings) -> list[list[str]]:
@@ -24,24 +44,16 @@ def canonical_ballots(rankings) -> list[list[str]]:
 
 
 def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
-    """Rewrite the cycle's ballots in random order and record the box digests.
-
-    Rows were stored in casting order, which a database reader could line up with vote marks
-    or kiosk check-ins; rewriting them in a random order removes that link (SQLite rowids and
-    PostgreSQL row versions are reassigned). The file space itself is reclaimed by `compact_storage()`
-    after the transaction commits.
-    """
-    ballots = list(db.session.scalars(select(Ballot).filter_by(cycle_id=cycle.id)))
-    copies = [dict(id=b.id, cycle_id=b.cycle_id, ranking=b.ranking, channel=b.channel,
-                   site_id=b.site_id, locale=b.locale, tracker=b.tracker) for b in ballots]
-    db.session.execute(delete(Ballot).where(Ballot.cycle_id == cycle.id))
-    for b in ballots:
-        db.session.expunge(b)
-    secrets.SystemRandom().shuffle(copies)
-    db.session.add_all(Ballot(**c) for c in copies)
-    seal = BoxSeal(cycle_id=cycle.id, ballot_count=len(copies),
-                   ballots_sha256=sha256_of(canonical_ballots(b.ranking for b in ballots)),
-                   trackers_sha256=sha256_of(sorted(b.tracker for b in ballots)))
+    """Rewrite the box in random order, blur small groups, and record the box digests."""
+    ballots = _rewrite_in_random_order(Ballot)
+    trackers = _rewrite_in_random_order(Tracker)
+    _rewrite_in_random_order(VoteMark)
+    mine = [b for b in ballots if b["cycle_id"] == cycle.id]
+    _coarsen_small_groups(cycle)
+    seal = BoxSeal(cycle_id=cycle.id, ballot_count=len(mine),
+                   ballots_sha256=sha256_of(canonical_ballots(b["ranking"] for b in mine)),
+                   trackers_sha256=sha256_of(sorted(t["code"] for t in trackers
+                                                    if t["cycle_id"] == cycle.id)))
     db.session.add(seal)
     record("box.seal", actor=actor, obj=cycle,
            data={"ballots": seal.ballot_count, "ballots_sha256": seal.ballots_sha256,
@@ -49,11 +61,50 @@ def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
     return seal
 
 
+def _rewrite_in_random_order(model) -> list[dict]:
+    """Empty the table into fresh storage and write its rows back in a random order.
+
+    Every cycle's rows are rewritten (PostgreSQL's TRUNCATE empties the whole table); rows
+    of other cycles keep their content, and their order, already meaningless, is shuffled too.
+    """
+    db.session.flush()
+    columns = [c.name for c in model.__table__.columns]
+    rows = [dict(row._mapping) for row in db.session.execute(select(*model.__table__.columns))]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f'TRUNCATE TABLE "{model.__tablename__}"'))
+    else:
+        db.session.execute(delete(model))
+    secrets.SystemRandom().shuffle(rows)
+    if rows:
+        db.session.execute(insert(model.__table__), [{c: r[c] for c in columns} for r in rows])
+    db.session.expire_all()
+    return rows
+
+
+def _coarsen_small_groups(cycle: Cycle) -> None:
+    """Drop the language, then the site, of ballots in groups smaller than MIN_GROUP."""
+    ballots = list(db.session.scalars(select(Ballot).filter_by(cycle_id=cycle.id)))
+    by_language = Counter((b.channel, b.site_id, b.locale) for b in ballots)
+    for b in ballots:
+        if by_language[(b.channel, b.site_id, b.locale)] < MIN_GROUP:
+            b.locale = ""
+    by_site = Counter((b.channel, b.site_id) for b in ballots)
+    for b in ballots:
+        if by_site[(b.channel, b.site_id)] < MIN_GROUP:
+            b.site_id = None
+    db.session.flush()
+
+
 def compact_storage() -> None:
-    """Reclaim the space of rewritten rows so old row images do not linger (after commit)."""
+    """After the seal commits: leave no old row images in the live database files."""
     engine = db.engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.exec_driver_sql("VACUUM")
-        else:
-            connection.execute(text("VACUUM ballot"))
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        try:  # needs superuser or pg_checkpoint (PostgreSQL 15); without it, WAL recycles later
+            connection.exec_driver_sql("CHECKPOINT")
+        except DBAPIError as error:
+            current_app.logger.warning("CHECKPOINT after sealing was refused: %s", error.orig)

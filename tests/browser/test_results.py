@@ -21,7 +21,8 @@ def test_close_count_sign_off_publish(page, make, cast_cycle):  # noqa: F811
     assert page.get_by_role("link", name="See the results").count() == 0
 
     sign_in(page, first)
-    page.get_by_role("button", name="Move to “Counting”").click()
+    page.get_by_role("link", name="Close voting…").click()
+    page.get_by_role("button", name="Close voting and seal the ballot box").click()
     page.get_by_role("link", name="Count and publish").click()
     page.get_by_role("button", name="Count the votes").click()
     assert page.locator("#provisional-funded li").count() == 4

@@ -2,33 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
-from pb.db import db
-from pb.enums import Channel, Phase
-from pb.voting.services import cast_ballot
 from tests.kiosk.conftest import check_in, kiosk_cast, kiosk_client, liaison, site  # noqa: F401  (fixtures)
 from tests.voting.conftest import codes, ranks, voting_cycle  # noqa: F401  (fixtures)
-
-
-def test_sealing_rewrites_the_box_out_of_casting_order(app, make, voting_cycle):  # noqa: F811
-    """After close, a database reader cannot line ballots up with casting order (SQLite rowid)."""
-    from pb.lifecycle.services import advance
-
-    cycle, ids = voting_cycle
-    cast_order = []
-    for _ in range(25):
-        voter = make.voter(cycle)
-        cast_order.append(cast_ballot(cycle=cycle, credential=f"roll:{voter.id}", ranking=ids[:1],
-                                      channel=Channel.online, locale="en"))
-    db.session.commit()
-    advance(actor=None, cycle=cycle, current=Phase.voting)
-    db.session.commit()
-    if db.engine.dialect.name == "sqlite":
-        stored = [row[0] for row in db.session.execute(text("SELECT tracker FROM ballot ORDER BY rowid"))]
-    else:
-        stored = [row[0] for row in db.session.execute(text("SELECT tracker FROM ballot ORDER BY ctid"))]
-    assert sorted(stored) == sorted(cast_order) and stored != cast_order
 
 
 def test_kiosk_leaves_nothing_for_the_next_resident(kiosk_client, voting_cycle):  # noqa: F811

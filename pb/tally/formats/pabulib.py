@@ -234,7 +234,7 @@ def read_pb_profile(path: str | Path, max_ranks: int | None = None,
     holds them. Any irregular line (quotes, too many fields, a bad vote) sends the file
     through `read_pb`, so errors are the same and name the line.
     """
-    from pb.tally.compress import compress, compress_counts
+    from pb.tally.compress import compress, compress_counts  # compress imports this module
 
     p = Path(path)
     try:
@@ -303,7 +303,7 @@ def _vector_profile(e: Election, counts: Mapping[str, int]) -> Profile | None:
     """
     import numpy as np
 
-    from pb.tally.compress import duplicate_row, profile_from_matrix
+    from pb.tally.compress import duplicate_row, profile_from_matrix  # compress imports this module
 
     projects = tuple(sorted(e.projects, key=lambda q: q.id))
     votes = list(counts)
