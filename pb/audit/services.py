@@ -193,7 +193,9 @@ def database_hashes() -> dict[int, str]:
 # Events whose details could be turned into a count of ballots, check-ins or used codes
 # (used codes = issued - voided; a paper batch digest; a kiosk session's close) while the
 # event's cycle is still voting. Their details are withheld until voting closes.
-REDACTED_WHILE_VOTING = frozenset({"codes.void", "paper.close", "kiosk.close"})
+# roll.decide also carries a liaison's free-text reason about a named person's near match.
+REDACTED_WHILE_VOTING = frozenset({"codes.void", "paper.close", "paper.confirm", "kiosk.close",
+                                   "kiosk.abandon", "roll.decide"})
 
 
 def is_redacted(event: AuditEvent, voting_cycle_ids: Iterable[int]) -> bool:

@@ -8,6 +8,8 @@ from babel.numbers import get_currency_precision
 from flask import abort
 from sqlalchemy import func, select
 
+from pb.audit.models import AuditEvent
+from pb.audit.services import Anchor, head
 from pb.cycles.models import Cycle
 from pb.db import db
 from pb.kiosk.models import Site
@@ -67,3 +69,11 @@ def project_outcome(project: Project) -> dict | None:
         return None
     key = str(project.id)
     return {"funded": key in snapshot.result["winners"], "points": snapshot.result["totals"].get(key)}
+
+
+def audit_anchors(cycle: Cycle) -> dict[str, Anchor | None]:
+    """Anchors quoted with a published result: the event that published it (fixed forever) and
+    the log's head when the page or file was made (for `pb audit verify --anchor`)."""
+    published = db.session.scalars(select(AuditEvent).filter_by(action="tally.publish", cycle_id=cycle.id)
+                                   .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return {"published": Anchor(published.seq, published.hash) if published else None, "head": head()}

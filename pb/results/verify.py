@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
-from pb.audit.services import record
+from pb.audit.services import anchor_problems, parse_anchor, record
 from pb.cycles.models import Cycle
 from pb.db import db
 from pb.i18n.models import ContentTranslation
@@ -27,14 +27,14 @@ from pb.tally import TallyError, count
 from pb.tally.compress import compress
 from pb.tally.digest import sha256_of
 from pb.tally.formats.pabulib import parse_pb
-from pb.voting.models import Ballot
+from pb.voting.models import Ballot, Tracker
 from pb.voting.seal import canonical_ballots
 
 TEXT_FIELDS = ("title", "summary")
 RULE_FIELDS = ("budget_cents", "currency", "rule", "rule_params", "tie_break", "tie_seed", "max_ranks")
-# The result fields that a published digest covers (everything but the digest itself and the
-# RCTab-format summaries, which are derived from the rounds).
-UNHASHED_RESULT_KEYS = ("result_sha256", "rctab_summaries", "audit_head")
+# Keys of a result.json that its digest does not cover: the digest itself, the RCTab-format
+# summaries (derived from the rounds) and the audit anchors quoted when the file was downloaded.
+UNHASHED_RESULT_KEYS = ("result_sha256", "rctab_summaries", "audit")
 
 
 # ---- the ballot as it stood when voting opened -------------------------------------------
@@ -95,7 +95,7 @@ def broken_seals() -> list[int]:
     for event in db.session.scalars(select(AuditEvent).filter_by(action="box.seal").order_by(AuditEvent.seq)):
         cycle_id = int(event.object_id)
         rankings = db.session.scalars(select(Ballot.ranking).filter_by(cycle_id=cycle_id))
-        trackers = db.session.scalars(select(Ballot.tracker).filter_by(cycle_id=cycle_id))
+        trackers = db.session.scalars(select(Tracker.code).filter_by(cycle_id=cycle_id))
         if (sha256_of(canonical_ballots(rankings)) != event.data["ballots_sha256"]
                 or sha256_of(sorted(trackers)) != event.data["trackers_sha256"]):
             broken.append(event.seq)
@@ -118,6 +118,11 @@ def bundle_problems(folder: str | Path, events: list[dict]) -> list[str]:
     if sha256_of(sorted(trackers)) != seal["data"]["trackers_sha256"]:
         problems.append(f"trackers.txt does not match the sealed box (event {seal['seq']})")
     result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    try:
+        kept = [parse_anchor(text) for text in (result.get("audit") or {}).values()]
+    except ValueError as error:
+        kept, problems = [], [*problems, f"result.json: {error}"]
+    problems += [f"result.json {p}" for p in anchor_problems(kept, {e["seq"]: e["hash"] for e in events})]
     body = {k: v for k, v in result.items() if k not in UNHASHED_RESULT_KEYS}
     if sha256_of(body) != published["data"]["result_sha256"]:
         problems.append(f"result.json does not match the published result (event {published['seq']})")

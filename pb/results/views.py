@@ -27,7 +27,7 @@ from pb.results.forms import ProgressForm, PublishForm, RunTallyForm
 from pb.results.models import TallySnapshot
 from pb.results.tally import ballots_pb, recount_command, sealed_rankings
 from pb.transaction import run_action, transaction
-from pb.voting.models import Ballot, BoxSeal
+from pb.voting.models import BoxSeal, Tracker
 
 bp = Blueprint("results", __name__)
 ZERO = re.compile(r"\$?\s*0+(\.0{1,2})?")
@@ -99,7 +99,7 @@ def public_results(slug: str):
     return render_template("results/public.html", cycle=cycle, snapshot=snapshot,
                            seal=db.session.get(BoxSeal, cycle.id), turnout=queries.turnout(cycle),
                            min_cell=queries.MIN_CELL, recount=recount_command(cycle),
-                           **_explained(cycle, snapshot))
+                           anchors=queries.audit_anchors(cycle), **_explained(cycle, snapshot))
 
 
 def _download(cycle, body: str, name: str, mimetype: str) -> Response:
@@ -130,7 +130,7 @@ def ballots_csv(slug: str):
 def trackers(slug: str):
     cycle = get_cycle_or_404(slug)
     queries.published_or_404(cycle)
-    codes = sorted(db.session.scalars(select(Ballot.tracker).filter_by(cycle_id=cycle.id)))
+    codes = sorted(db.session.scalars(select(Tracker.code).filter_by(cycle_id=cycle.id)))
     return _download(cycle, "\n".join(codes) + "\n", "trackers.txt", "text/plain")
 
 
@@ -139,8 +139,10 @@ def trackers(slug: str):
 def result_json(slug: str):
     cycle = get_cycle_or_404(slug)
     snapshot = queries.published_or_404(cycle)
-    return _download(cycle, json.dumps(snapshot.result, ensure_ascii=False, indent=2), "result.json",
-                     "application/json")
+    # The audit anchors ride along outside the digested body (see pb.results.verify).
+    anchors = {name: str(anchor) for name, anchor in queries.audit_anchors(cycle).items() if anchor}
+    return _download(cycle, json.dumps(snapshot.result | {"audit": anchors}, ensure_ascii=False, indent=2),
+                     "result.json", "application/json")
 
 
 # ---- implementation progress -------------------------------------------------------------

@@ -18,6 +18,7 @@ from pb.i18n.models import ContentTranslation
 from pb.lifecycle.services import advance
 from pb.proposals.models import Project
 from pb.results.models import TallySnapshot
+from pb.results.verify import freeze_ballot
 from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot, BoxSeal
 from pb.voting.seal import canonical_ballots
@@ -108,8 +109,6 @@ def test_2b_a_forged_second_ballot_record_is_caught(app, published, runner):  # 
     cycle, ids = published
     first = event_of("ballot.freeze").seq
     db.session.get(Project, ids[0]).cost_cents = 1_00
-    from pb.results.verify import freeze_ballot
-
     forged = freeze_ballot(actor=None, cycle=cycle)
     db.session.commit()
     code, output = verify(runner, head())
