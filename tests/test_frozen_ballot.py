@@ -51,7 +51,7 @@ from pb.proposals.services import (
     update_project,
 )
 from pb.translations.services import review_translation, translate_field
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, open_voting
 
 ROLES = [None, *Role]  # None: anonymous
 OTHER_LOCALES = ["es", "ar"]
@@ -103,7 +103,7 @@ class Ballot:
                 review_translation(actor=self.staff, obj=obj, field=field, locale=locale)
 
     def open_voting(self) -> None:
-        advance(actor=self.staff, cycle=self.cycle, current=Phase.development)
+        open_voting(self.cycle, actor=self.staff)
         open_session(actor=self.liaison, cycle=self.cycle, site=self.site, device_token="frozen-ballot")
         db.session.commit()
 
@@ -161,14 +161,14 @@ def post_rules(app):
                   key=lambda r: (r.endpoint in ENDS_VOTING, r.endpoint, r.rule))
 
 
-def first_id(model_name: str) -> int:
-    return db.session.scalar(select(getattr(models, model_name).id).order_by(getattr(models, model_name).id)
-                             .limit(1)) or 1
+def row_ids(model_name: str) -> list[int]:
+    model = getattr(models, model_name)
+    return list(db.session.scalars(select(model.id).order_by(model.id))) or [1]
 
 
 def urls_for(app, rule, ballot: Ballot) -> list[str]:
     """The rule's URL for each real object it can name: every ballot project, every translation
-    of ballot content; other rows by the first id in their table."""
+    of ballot content, every row of the table another id names."""
     args = set(rule.arguments)
     choices: list[dict] = [{}]
     if {"object_type", "object_id", "field", "lang"} <= args:
@@ -178,8 +178,8 @@ def urls_for(app, rule, ballot: Ballot) -> list[str]:
         choices = [c | {"project_id": p.id} for c in choices for p in ballot.projects]
     fixed = {"slug": ballot.cycle.slug, "token": "x", "code": "es"}
     for arg in args - {"object_type", "object_id", "field", "lang", "project_id"}:
-        value = fixed[arg] if arg in fixed else first_id(ROW_PARAMS[arg]) if arg in ROW_PARAMS else 1
-        choices = [c | {arg: value} for c in choices]
+        values = [fixed[arg]] if arg in fixed else row_ids(ROW_PARAMS[arg]) if arg in ROW_PARAMS else [1]
+        choices = [c | {arg: value} for c in choices for value in values]
     with app.test_request_context():
         return [app.url_for(rule.endpoint, **values) for values in choices]
 
@@ -313,7 +313,9 @@ def test_no_post_route_changes_the_ballot_during_voting(app, make, ballot):
     assert fingerprint(ballot.cycle) == before
     assert ballot_pages(app, ballot) == pages
     assert _translation_rows() == translations
-    sweep(app, make, ballot, endpoints=ENDS_VOTING)  # staff closes voting: still the same ballot
+    # Staff set aside the kiosks and paper batches the sweep left open, then close voting.
+    sweep(app, make, ballot, endpoints={r.endpoint for r in post_rules(app) if "abandon" in r.endpoint})
+    sweep(app, make, ballot, endpoints=ENDS_VOTING)
     assert db.session.get(Cycle, ballot.cycle.id).phase == Phase.tallying
     sweep(app, make, ballot)  # and every route again while the votes are counted
     assert fingerprint(ballot.cycle) == before
