@@ -9,10 +9,10 @@ from pb.kiosk.models import KioskSession, PaperBatch, PaperEntry, Site
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.security.models import RateCounter
-from pb.voting.models import AccessCode, Ballot, BoxSeal, VoteMark, VoterRollEntry
+from pb.voting.models import AccessCode, Ballot, BoxSeal, RollKey, VoteMark, VoterRollEntry
 
 __all__ = [
     "AccessCode", "Area", "AuditEvent", "Ballot", "BoxSeal", "Comment", "ContentTranslation", "Cycle",
     "CycleLanguage", "Idea", "KioskSession", "PaperBatch", "PaperEntry", "PhaseDate", "Project",
-    "ProgressUpdate", "RateCounter", "Site", "TallySnapshot", "User", "VoteMark", "VoterRollEntry",
+    "ProgressUpdate", "RateCounter", "RollKey", "Site", "TallySnapshot", "User", "VoteMark", "VoterRollEntry",
 ]

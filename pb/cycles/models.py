@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import UTCDateTime, db, utcnow
@@ -24,7 +33,7 @@ class Cycle(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str] = mapped_column(String(16))
     phase: Mapped[Phase] = mapped_column(Enum(Phase, native_enum=False, length=16), default=Phase.draft)
-    budget_cents: Mapped[int]
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     rule: Mapped[str] = mapped_column(String(32), default="greedy")
     rule_params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -36,12 +45,23 @@ class Cycle(db.Model):
     # Which voter credentials this cycle accepts online (kiosk check-in is always possible).
     allow_access_codes: Mapped[bool] = mapped_column(default=True)
     allow_registration: Mapped[bool] = mapped_column(default=True)
+    # Access codes are anonymous (not checked against the roll; said on the voting page) or
+    # personal (using one asks for name and birth date and writes the voter roll).
+    personal_access_codes: Mapped[bool] = mapped_column(default=False)
     kiosk_idle_seconds: Mapped[int] = mapped_column(default=120)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    areas: Mapped[list[Area]] = relationship(back_populates="cycle", order_by="Area.name")
+    # Whether liaisons run kiosks or paper ballots at sites (then sites must exist before voting).
+    use_kiosks: Mapped[bool] = mapped_column(default=False)
     # Every paper sheet typed twice by two people; only a cycle can turn it off (audited).
     paper_double_entry: Mapped[bool] = mapped_column(default=True)
+    # The idea categories this cycle offers (keys of pb.i18n.labels.CATEGORY_NAMES), in order.
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Residents are offered only areas in use; a retired area stays for the ideas that name it.
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="cycle", order_by="Area.name",
+        primaryjoin="and_(Area.cycle_id == Cycle.id, Area.is_retired.is_(False))")
+    all_areas: Mapped[list[Area]] = relationship(viewonly=True, order_by="Area.name")
     languages: Mapped[list[CycleLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="CycleLanguage.locale"
     )
@@ -88,6 +108,8 @@ class Area(db.Model):
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(120))
     locale: Mapped[str] = mapped_column(String(16))
+    # Retired, not deleted: ideas, voters and sites may already name it.
+    is_retired: Mapped[bool] = mapped_column(default=False)
 
     cycle: Mapped[Cycle] = relationship(back_populates="areas")
 

@@ -1,7 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from pb.voting.forms import DECISIONS, REASONS, plausible_birth_date
 
 
 class OpenKioskForm(FlaskForm):
@@ -10,10 +20,13 @@ class OpenKioskForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
     attest = BooleanField(_l("The resident confirms they are eligible and have not voted in this cycle."),
                           validators=[DataRequired()])
+    # Shown only after a possible match: the liaison's decision and a reason from a fixed list.
+    decision = RadioField(_l("Is this the same person?"), choices=DECISIONS, validators=[Optional()])
+    reason = SelectField(_l("Reason"), choices=[("", "—"), *REASONS], validators=[Optional()])
 
 
 class ExitKioskForm(FlaskForm):

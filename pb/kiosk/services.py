@@ -13,10 +13,8 @@ from pb.cycles.models import Area, Cycle
 from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, WrongPhase
-from pb.i18n.labels import VOTED_VIA
 from pb.kiosk.models import KioskSession, Site
-from pb.voting.models import VoteMark, VoterRollEntry
-from pb.voting.services import AlreadyVoted, cast_ballot, dedup_key, register_voter
+from pb.voting.services import admit_in_person, cast_ballot
 
 
 def device_hash(device_token: str) -> str:
@@ -36,24 +34,22 @@ def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> Kiosk
     return kiosk
 
 
-def check_in(*, kiosk: KioskSession, name: str, birth_date: date, area: Area, today: date) -> str:
+def check_in(*, actor, kiosk: KioskSession, name: str, birth_date: date, area: Area, today: date,
+             decision: str | None = None, reason: str | None = None) -> str | None:
     """The credential for an attested resident, from the shared roll (added if new).
 
-    A resident already on the roll who has not voted may vote here; one who has voted in any
-    channel is refused, and the liaison is told where.
+    A resident on the roll who has not voted may vote here; one who has voted in any channel is
+    refused and the liaison is told where. A near match raises PossibleMatch until the liaison
+    decides; None means they decided it is a person who already voted (recorded, no ballot).
     """
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     if cycle.phase != Phase.voting or kiosk.closed_at is not None:
         raise WrongPhase(_l("This kiosk session is closed."))
-    key = dedup_key(name=name, birth_date=birth_date, area_slug=area.slug)
-    entry = db.session.scalars(select(VoterRollEntry).filter_by(cycle_id=cycle.id, dedup_key=key)).first()
+    entry = admit_in_person(actor=actor, cycle=cycle, name=name, birth_date=birth_date, area=area,
+                            channel=Channel.kiosk, today=today, decision=decision, reason=reason)
     if entry is None:
-        entry = register_voter(cycle=cycle, name=name, birth_date=birth_date, area=area,
-                               channel=Channel.kiosk, today=today)
-    mark = db.session.get(VoteMark, (cycle.id, f"roll:{entry.id}"))
-    if mark is not None:
-        raise AlreadyVoted(_l("This person has already voted in this cycle (%(channel)s)."),
-                           channel=VOTED_VIA[mark.channel])
+        return None
+    entry.code_id = None  # checked in person: a personal code this person named is not needed
     kiosk.check_ins += 1
     return f"roll:{entry.id}"
 
@@ -73,6 +69,10 @@ def close_session(*, actor, kiosk: KioskSession) -> KioskSession:
     may be public while voting is open."""
     if kiosk.closed_at is None:
         kiosk.closed_at = utcnow()
+        record("kiosk.close", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
+    return kiosk
+
+
 def close_abandoned_kiosk(*, actor, kiosk: KioskSession, reason: str) -> KioskSession:
     """Close a kiosk its liaison left open (for closing voting), with a public reason."""
     reason = " ".join(reason.split())
@@ -81,10 +81,6 @@ def close_abandoned_kiosk(*, actor, kiosk: KioskSession, reason: str) -> KioskSe
     if kiosk.closed_at is None:
         kiosk.closed_at = utcnow()
         record("kiosk.abandon", actor=actor, obj=kiosk, data={"site": kiosk.site_id, "reason": reason})
-    return kiosk
-
-
-        record("kiosk.close", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
     return kiosk
 
 

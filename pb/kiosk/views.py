@@ -19,6 +19,7 @@ from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
+from pb.i18n.labels import VOTED_VIA
 from pb.kiosk import paper_services, queries, services
 from pb.kiosk.forms import (
     CancelBatchForm,
@@ -38,7 +39,7 @@ from pb.security.ratelimit import limit
 from pb.transaction import run_action, transaction
 from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.ballot_form import read_ranking
-from pb.voting.services import AlreadyVoted
+from pb.voting.services import AlreadyVoted, PossibleMatch
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 liaisons = roles(Role.liaison, Role.staff)
@@ -99,11 +100,12 @@ def _kiosk(kiosk_id: int) -> KioskSession:
     return kiosk
 
 
-def _start_screen(kiosk, form=None, status=200):
+def _start_screen(kiosk, form=None, status=200, matches=None):
     form = form or CheckInForm()
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     form.area.choices = [("", "—")] + [(a.slug, a.name) for a in cycle.areas]
-    return render_template("kiosk/start.html", kiosk=kiosk, cycle=cycle, form=form), status
+    return render_template("kiosk/start.html", kiosk=kiosk, cycle=cycle, form=form, matches=matches,
+                           voted_via=VOTED_VIA), status
 
 
 @bp.get("/<id:kiosk_id>/")
@@ -126,11 +128,17 @@ def check_in(kiosk_id: int):
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     try:
         with transaction():
-            credential = services.check_in(kiosk=kiosk, name=form.name.data, birth_date=form.birth_date.data,
-                                           area=area, today=date.today())
+            credential = services.check_in(actor=current_user, kiosk=kiosk, name=form.name.data,
+                                           birth_date=form.birth_date.data, area=area, today=date.today(),
+                                           decision=form.decision.data, reason=form.reason.data)
+    except PossibleMatch as error:  # the liaison sees where the match voted, never how
+        return _start_screen(kiosk, form, 409, matches=error.matches)
     except DomainError as error:
         form.name.errors.append(str(error))
         return _start_screen(kiosk, form, 409 if isinstance(error, AlreadyVoted) else 400)
+    if credential is None:
+        flash(_("Saved: the same person has already voted, so no ballot was given."), "info")
+        return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
     session["kiosk_voter"] = {"credential": credential, "seen": time.time()}
     return redirect(url_for("kiosk.ballot", kiosk_id=kiosk.id))
 

@@ -1,18 +1,70 @@
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Regexp,
+    ValidationError,
+)
 
 from pb.accounts.services import EMAIL_RE
+from pb.voting.roll import birth_date_problem
+from pb.voting.services import BIRTH_DATE_PROBLEMS, DIFFERENT, SAME
+
+
+def plausible_birth_date(form, field) -> None:
+    """Before 1900, in the future or over 120 years ago is a typing mistake: say so."""
+    problem = field.data and birth_date_problem(field.data, date.today())
+    if problem:
+        raise ValidationError(str(BIRTH_DATE_PROBLEMS[problem]))
+
+
+DECISIONS = [(DIFFERENT, _l("Different person: give them a ballot")),
+             (SAME, _l("Same person: do not give a second ballot"))]
+REASONS = [("family", _l("A family member or someone else with a similar name")),
+           ("birth_date", _l("The birth dates are really different (checked with the resident)")),
+           ("known", _l("I know them and the other person")),
+           ("same_details", _l("The same details written in another way")),
+           ("other", _l("Another reason"))]
 
 
 class AccessCodeForm(FlaskForm):
     code = StringField(_l("Access code"), validators=[DataRequired(), Length(max=40)])
 
 
+class PersonalCodeForm(AccessCodeForm):
+    """A personal code: whoever uses it says who they are, so it goes on the voter roll."""
+
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
+    area = SelectField(_l("Neighbourhood where you live, work or get care"), validators=[DataRequired()])
+    attest = BooleanField(_l("I confirm that I am eligible to vote in this cycle and that I vote only once."),
+                          validators=[DataRequired()])
+
+
+class HeldDecisionForm(FlaskForm):
+    """A liaison's decision about a registration held as a near match."""
+
+    entry = HiddenField(validators=[DataRequired(), Length(max=32)])
+    decision = RadioField(_l("Decision"), choices=DECISIONS, validators=[InputRequired()])
+    reason = SelectField(_l("Reason"), choices=REASONS, validators=[DataRequired()])
+
+
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where you live, work or get care"), validators=[DataRequired()])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254),
                                                    Regexp(EMAIL_RE, message=_l("Enter a valid email address."))])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 from flask import (
@@ -16,29 +18,39 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask_login import current_user
 
-from pb.accounts.access import public
+from pb.accounts.access import public, roles
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
-from pb.enums import Channel, Phase
+from pb.enums import Channel, Phase, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
+from pb.i18n.labels import VOTED_VIA
 from pb.mail import send_mail
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
-from pb.transaction import transaction
+from pb.transaction import run_action, transaction
 from pb.voting import services
 from pb.voting.ballot_flow import read_submission, render_submission
-from pb.voting.forms import AccessCodeForm, RegisterForm, TrackerForm
-from pb.voting.models import Ballot, BoxSeal
+from pb.voting.forms import (
+    AccessCodeForm,
+    HeldDecisionForm,
+    PersonalCodeForm,
+    RegisterForm,
+    TrackerForm,
+)
+from pb.voting.models import BoxSeal, RollStatus, Tracker
 
 bp = Blueprint("voting", __name__, url_prefix="/cycles/<slug>")
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="voter-email")
+@bp.after_request
+def _no_store(response):
+    # Voting pages hold a credential, a ranking or a tracker; shared devices must not keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _credential(cycle: Cycle) -> str | None:
@@ -53,11 +65,22 @@ def _open_cycle(slug: str) -> Cycle:
     return cycle
 
 
+def _code_form(cycle):
+    return PersonalCodeForm() if cycle.personal_access_codes else AccessCodeForm()
+
+
+def _area_choices(cycle):
+    tr = Localized([*cycle.areas], str(get_locale()))
+    return [("", "—")] + [(a.slug, tr(a, "name").text) for a in cycle.areas]
+
+
 def _start_page(cycle, code_form=None, register_form=None, status=200):
     register_form = register_form or RegisterForm()
-    tr = Localized([*cycle.areas], str(get_locale()))
-    register_form.area.choices = [("", "—")] + [(a.slug, tr(a, "name").text) for a in cycle.areas]
-    code_form = code_form or AccessCodeForm(code=request.args.get("code", ""))
+    code_form = code_form or (PersonalCodeForm if cycle.personal_access_codes else AccessCodeForm)(
+        code=request.args.get("code", ""))
+    register_form.area.choices = _area_choices(cycle)
+    if isinstance(code_form, PersonalCodeForm):
+        code_form.area.choices = _area_choices(cycle)
     return render_template("voting/start.html", cycle=cycle, code_form=code_form,
                            register_form=register_form), status
 
@@ -76,34 +99,56 @@ def start(slug: str):
 def use_code(slug: str):
     limit(f"code-device:{device_key()}", 30, 600)  # codes have ~59 bits; this stops floods
     cycle = _open_cycle(slug)
-    form = AccessCodeForm()
+    form = _code_form(cycle)
+    if isinstance(form, PersonalCodeForm):
+        form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     if cycle.phase != Phase.voting or not cycle.allow_access_codes or not form.validate_on_submit():
         return _start_page(cycle, code_form=form, status=400)
     try:
-        credential = services.check_access_code(cycle, form.code.data)
+        with transaction():
+            credential = _code_credential(cycle, form)
     except DomainError as error:
         form.code.errors.append(str(error))
         return _start_page(cycle, code_form=form, status=400)
+    if credential is None:
+        flash(_("Your name and date of birth are very close to someone already on the voter roll. "
+                "A community liaison will check this; try your code again later, or vote at a kiosk."), "info")
+        return redirect(url_for("voting.start", slug=slug))
     session["voter"] = {"cycle": cycle.id, "credential": credential}
     return redirect(url_for("voting.ballot", slug=slug))
+
+
+def _code_credential(cycle, form) -> str | None:
+    """The credential an access code gives: the code itself, or (personal) the holder's roll entry."""
+    if not isinstance(form, PersonalCodeForm):
+        return services.check_access_code(cycle, form.code.data)
+    area = next(a for a in cycle.areas if a.slug == form.area.data)
+    entry = services.claim_personal_code(cycle=cycle, code=form.code.data, name=form.name.data,
+                                         birth_date=form.birth_date.data, area=area, today=date.today())
+    if entry.status == RollStatus.refused:
+        raise DomainError(_("This person was not accepted on the voter roll because they look like someone "
+                            "who is already on it. A community liaison at a kiosk can help."))
+    return f"roll:{entry.id}" if entry.status == RollStatus.active else None
 
 
 @bp.post("/vote/register")
 @public
 def register(slug: str):
     limit(f"register-device:{device_key()}", 10, 3600)
+    if current_user.is_authenticated:
+        limit(f"register-account:{current_user.id}", 10, 3600)
     cycle = _open_cycle(slug)
     form = RegisterForm()
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     if cycle.phase != Phase.voting or not cycle.allow_registration or not form.validate_on_submit():
         return _start_page(cycle, register_form=form, status=400)
-    limit(f"register-email:{form.email.data.strip().lower()}", 3, 3600)  # no mail bombing
+    limit(f"register-email:{services.mailbox(form.email.data)}", 3, 3600)  # no mail bombing
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     try:
         with transaction():
-            entry = services.register_voter(cycle=cycle, name=form.name.data, birth_date=form.birth_date.data,
-                                            area=area, channel=Channel.online, today=date.today())
-            token = _serializer().dumps({"cycle": cycle.id, "roll": entry.id})
+            entry, token = services.register_online(
+                cycle=cycle, name=form.name.data, birth_date=form.birth_date.data, area=area,
+                email=form.email.data, today=date.today(), user=current_user if current_user.is_authenticated else None)
             link = url_for("voting.verify", slug=slug, token=token, _external=True)
             # Sent inside the transaction: a refused email leaves no roll entry behind.
             send_mail(to=form.email.data, subject=_("Your voting link"),
@@ -111,23 +156,43 @@ def register(slug: str):
     except DomainError as error:
         form.name.errors.append(str(error))
         return _start_page(cycle, register_form=form, status=400)
-    return render_template("voting/check_email.html", cycle=cycle)
+    return render_template("voting/check_email.html", cycle=cycle, held=entry.status == RollStatus.held)
 
 
 @bp.get("/vote/verify/<token>")
 @public
 def verify(slug: str, token: str):
     cycle = _open_cycle(slug)
-    hours = current_app.config["VERIFY_LINK_HOURS"]
     try:
-        data = _serializer().loads(token, max_age=hours * 3600)
         with transaction():
-            entry = services.verify_email(cycle=cycle, roll_id=int(data["roll"]))
-    except (BadSignature, DomainError, KeyError, TypeError, ValueError):
-        flash(_("This link is not valid or has expired. Please register again or ask a community liaison."), "error")
+            entry = services.verify_email(cycle=cycle, token=token)
+    except DomainError as error:
+        flash(str(error), "info" if isinstance(error, services.StillHeld) else "error")
         return redirect(url_for("voting.start", slug=slug))
     session["voter"] = {"cycle": cycle.id, "credential": f"roll:{entry.id}"}
     return redirect(url_for("voting.ballot", slug=slug))
+
+
+@bp.get("/vote/held")
+@roles(Role.liaison, Role.staff)
+def held(slug: str):
+    """Registrations held as near matches, for a liaison or staff member to decide."""
+    cycle = get_cycle_or_404(slug)
+    return render_template("voting/held.html", cycle=cycle, items=services.held_registrations(cycle),
+                           form=HeldDecisionForm(), areas={a.id: a.name for a in cycle.areas}, voted_via=VOTED_VIA)
+
+
+@bp.post("/vote/held")
+@roles(Role.liaison, Role.staff)
+def decide_held(slug: str):
+    cycle = get_cycle_or_404(slug)
+    form = HeldDecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision and a reason."), "error")
+        return redirect(url_for("voting.held", slug=slug))
+    return run_action(lambda: services.decide_held(actor=current_user, cycle=cycle, entry_id=form.entry.data,
+                                                   decision=form.decision.data, reason=form.reason.data),
+                      success=_("Decision saved."), then=url_for("voting.held", slug=slug))
 
 
 @bp.route("/ballot", methods=["GET", "POST"])
@@ -142,22 +207,63 @@ def ballot(slug: str):
     projects = ballot_projects(cycle)
     submission = read_submission(cycle, projects)
     if submission.step == "cast":
+        tracker = _pending_tracker(cycle, credential, submission.ranking)
         try:
             with transaction():
                 tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=submission.ranking,
-                                               channel=Channel.online, locale=str(get_locale()))
+                                               channel=Channel.online, locale=str(get_locale()), tracker=tracker)
         except services.AlreadyVoted:
-            return _already_voted(cycle)
+            return _already_voted(cycle, tracker)
         except DomainError as error:
             submission = submission.refused(str(error))
         else:
-            session.pop("voter", None)
-            session["tracker"] = tracker
-            return redirect(url_for("voting.voted", slug=slug))
+            return _show_tracker(slug, tracker)
+    if submission.step == "review" and not submission.error:
+        session["ballot_pending"] = _pending(cycle, credential, submission.ranking)
     return render_submission(cycle, projects, submission)
 
 
-def _already_voted(cycle):
+def _ranking_digest(cycle, credential: str, tracker: str, ranking: list[int]) -> str:
+    # Keyed: the session cookie is signed, not encrypted, and a bare hash of a short ranking
+    # could be reversed by trying every ranking.
+    message = f"{cycle.id}\x1f{credential}\x1f{tracker}\x1f{','.join(map(str, ranking))}"
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _pending(cycle, credential: str, ranking: list[int]) -> dict:
+    """The tracker this reviewed ranking will get when cast, chosen before the cast.
+
+    A double tap on "Cast" sends two requests carrying the same (pre-cast) session cookie; the
+    browser shows the second answer. Because both carry this tracker, the second one can tell
+    that the first stored exactly this ballot for this credential and show its tracker.
+    """
+    tracker = services.new_code()
+    return {"cycle": cycle.id, "tracker": tracker,
+            "digest": _ranking_digest(cycle, credential, tracker, ranking)}
+
+
+def _pending_tracker(cycle, credential: str, ranking: list[int]) -> str | None:
+    """The pre-chosen tracker if this is the very ranking, credential and cycle that was reviewed."""
+    pending = session.get("ballot_pending") or {}
+    tracker = pending.get("tracker")
+    if pending.get("cycle") != cycle.id or not isinstance(tracker, str):
+        return None
+    expected = _ranking_digest(cycle, credential, tracker, ranking)
+    return tracker if hmac.compare_digest(str(pending.get("digest")), expected) else None
+
+
+def _show_tracker(slug: str, tracker: str):
+    session.pop("voter", None)
+    session.pop("ballot_pending", None)
+    session["tracker"] = tracker
+    return redirect(url_for("voting.voted", slug=slug))
+
+
+def _already_voted(cycle, tracker: str | None = None):
+    """A second cast of the same reviewed ballot (double tap) gets the first one's confirmation;
+    anything else cast with a used credential is refused and changes nothing."""
+    if tracker is not None and db.session.get(Tracker, (cycle.id, tracker)) is not None:
+        return _show_tracker(cycle.slug, tracker)
     session.pop("voter", None)
     return render_template("voting/already.html", cycle=cycle), 409
 
@@ -179,5 +285,5 @@ def tracker(slug: str):
     form, seal, found = TrackerForm(request.args), db.session.get(BoxSeal, cycle.id), None
     if request.args and form.validate() and seal is not None:
         code = form.tracker.data.strip().upper()
-        found = db.session.query(Ballot.id).filter_by(cycle_id=cycle.id, tracker=code).first() is not None
+        found = db.session.get(Tracker, (cycle.id, code)) is not None
     return render_template("voting/tracker.html", cycle=cycle, form=form, seal=seal, found=found)

@@ -62,13 +62,40 @@ def test_register_verify_and_reach_the_ballot(client, voting_cycle, smtp):
     assert db.session.scalar(select(VoterRollEntry.email_verified)) is True
 
 
-def test_second_registration_of_the_same_person_is_refused(client, voting_cycle, smtp):
-    """Same name (any case or spacing), birth date and area: a clear refusal, no second entry."""
+def link_in(mail) -> str:
+    return re.search(r"http://localhost(/\S+)", mail.get_payload(decode=True).decode()).group(1)
+
+
+def test_registering_again_before_verifying_resends_to_the_corrected_address(client, voting_cycle, smtp):
+    """Same person (any case or spacing) before the link is used: one entry, a new link to the
+    new address, and the old link no longer works."""
+    cycle, _ = voting_cycle
+    register(client, cycle, email="amina@exmaple.org")
+    again = register(client, cycle, name="  amina   YUSUF ", email="amina@example.org")
+    assert again.status_code == 200 and roll_size() == 1
+    old, new = smtp.messages
+    assert new["To"] == "amina@example.org"
+    assert client.application.test_client().get(link_in(old)).location.endswith("/vote")
+    assert client.application.test_client().get(link_in(new)).location.endswith("/ballot")
+
+
+def test_second_registration_after_verifying_is_refused(client, voting_cycle, smtp):
+    """Once the link was used, registering the same person again is a clear refusal."""
     cycle, _ = voting_cycle
     register(client, cycle)
-    again = register(client, cycle, name="  amina   YUSUF ", email="other@example.org")
+    client.application.test_client().get(link_in(smtp.messages[0]))
+    again = register(client, cycle, name="Yusuf, Amina", email="other@example.org")
     assert again.status_code == 400 and "already registered" in again.get_data(as_text=True)
     assert roll_size() == 1 and len(smtp.messages) == 1
+
+
+def test_verification_link_is_single_use(client, voting_cycle, smtp):
+    """The emailed link opens the ballot once; a second use (another device) is refused."""
+    cycle, _ = voting_cycle
+    register(client, cycle)
+    link = link_in(smtp.messages[0])
+    assert client.application.test_client().get(link).location.endswith("/ballot")
+    assert client.application.test_client().get(link).location.endswith("/vote")
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -18,15 +18,14 @@ from pb.voting.services import (
     issue_access_codes,
     register_voter,
 )
+from tests.conftest import open_voting
 
 
 @pytest.fixture
 def voting_cycle(make):
     cycle = make.cycle(phase=Phase.development)
     projects = [make.project(cycle, cost_cents=(i + 1) * 10_000_00) for i in range(4)]
-    from pb.lifecycle.services import advance
-
-    advance(actor=None, cycle=cycle, current=Phase.development)
+    open_voting(cycle)
     db.session.commit()
     return cycle, [p.id for p in projects]
 
@@ -103,14 +102,16 @@ def test_too_young_is_refused(voting_cycle):
 
 
 def test_access_code_is_single_use(voting_cycle):
-    """A printed code votes once; reuse is 'already used', a wrong code is 'not valid'."""
+    """A printed code votes once: a used code answers like an unused one until the cast, which
+    is refused as 'already used'; a wrong code is 'not valid'."""
     cycle, ids = voting_cycle
     [code] = issue_access_codes(actor=None, cycle=cycle, count=1, batch="t")
-    cast_ballot(cycle=cycle, credential=check_access_code(cycle, code.lower()), ranking=ids[:1],
-                channel=Channel.online, locale="en")
+    first = check_access_code(cycle, code.lower())
+    cast_ballot(cycle=cycle, credential=first, ranking=ids[:1], channel=Channel.online, locale="en")
     db.session.commit()
+    assert check_access_code(cycle, code) == first
     with pytest.raises(AlreadyVoted):
-        check_access_code(cycle, code)
+        cast_ballot(cycle=cycle, credential=first, ranking=ids[:1], channel=Channel.online, locale="en")
     with pytest.raises(DomainError):
         check_access_code(cycle, "AAAA-BBBB-CCCC")
 

@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('phase', sa.Enum('draft', 'ideas', 'development', 'voting', 'tallying', 'results', 'implementation', name='phase', native_enum=False, length=16), nullable=False),
-    sa.Column('budget_cents', sa.Integer(), nullable=False),
+    sa.Column('budget_cents', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('rule', sa.String(length=32), nullable=False),
     sa.Column('rule_params', sa.JSON(), nullable=False),
@@ -77,9 +77,12 @@ def upgrade() -> None:
     sa.Column('allow_anonymous_ideas', sa.Boolean(), nullable=False),
     sa.Column('allow_access_codes', sa.Boolean(), nullable=False),
     sa.Column('allow_registration', sa.Boolean(), nullable=False),
+    sa.Column('personal_access_codes', sa.Boolean(), nullable=False),
     sa.Column('kiosk_idle_seconds', sa.Integer(), nullable=False),
-    sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('use_kiosks', sa.Boolean(), nullable=False),
     sa.Column('paper_double_entry', sa.Boolean(), nullable=False),
+    sa.Column('categories', sa.JSON(), nullable=False),
+    sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('budget_cents > 0', name=op.f('ck_cycle_budget_positive')),
     sa.CheckConstraint('max_ranks > 0', name=op.f('ck_cycle_max_ranks_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle')),
@@ -111,6 +114,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
+    op.create_table('account_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_account_token_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_account_token_token_hash'))
+    )
+    with op.batch_alter_table('account_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('user_session',
     sa.Column('sid_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -123,7 +141,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('access_code',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('batch', sa.String(length=64), nullable=False),
@@ -142,6 +160,7 @@ def upgrade() -> None:
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
+    sa.Column('is_retired', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_area_cycle_id_cycle')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_area')),
     sa.UniqueConstraint('cycle_id', 'slug', name=op.f('uq_area_cycle_id_slug'))
@@ -213,7 +232,8 @@ def upgrade() -> None:
     sa.Column('credential', sa.String(length=80), nullable=False),
     sa.Column('channel', sa.Enum('online', 'kiosk', 'paper', name='channel', native_enum=False, length=8), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_vote_mark_cycle_id_cycle')),
-    sa.PrimaryKeyConstraint('cycle_id', 'credential', name=op.f('pk_vote_mark'))
+    sa.PrimaryKeyConstraint('cycle_id', 'credential', name=op.f('pk_vote_mark')),
+    sqlite_with_rowid=False,
     )
     op.create_table('project',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -249,19 +269,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_site_cycle_id'), ['cycle_id'], unique=False)
 
     op.create_table('voter_roll_entry',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('dedup_key', sa.String(length=64), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.Enum('online', 'kiosk', 'paper', name='channel', native_enum=False, length=8), nullable=False),
+    sa.Column('status', sa.Enum('active', 'held', 'refused', name='rollstatus', native_enum=False, length=8), nullable=False),
+    sa.Column('held_matches', sa.JSON(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('email_verified', sa.Boolean(), nullable=False),
+    sa.Column('email_key', sa.String(length=64), nullable=True),
+    sa.Column('verify_hash', sa.String(length=64), nullable=True),
+    sa.Column('verify_expires_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('code_id', sa.String(length=32), nullable=True),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_voter_roll_entry_area_id_area')),
+    sa.ForeignKeyConstraint(['code_id'], ['access_code.id'], name=op.f('fk_voter_roll_entry_code_id_access_code')),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_voter_roll_entry_cycle_id_cycle')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_voter_roll_entry_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voter_roll_entry')),
-    sa.UniqueConstraint('cycle_id', 'dedup_key', name=op.f('uq_voter_roll_entry_cycle_id_dedup_key'))
+    sa.UniqueConstraint('cycle_id', 'dedup_key', name=op.f('uq_voter_roll_entry_cycle_id_dedup_key')),
+    sa.UniqueConstraint('verify_hash', name=op.f('uq_voter_roll_entry_verify_hash'))
+    )
+    with op.batch_alter_table('voter_roll_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voter_roll_entry_email_key'), ['email_key'], unique=False)
+
+    op.create_table('roll_key',
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('entry_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_roll_key_cycle_id_cycle')),
+    sa.ForeignKeyConstraint(['entry_id'], ['voter_roll_entry.id'], name=op.f('fk_roll_key_entry_id_voter_roll_entry'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('cycle_id', 'key', 'entry_id', name=op.f('pk_roll_key'))
     )
     op.create_table('ballot',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -270,11 +309,17 @@ def upgrade() -> None:
     sa.Column('channel', sa.Enum('online', 'kiosk', 'paper', name='channel', native_enum=False, length=8), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('locale', sa.String(length=16), nullable=False),
-    sa.Column('tracker', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_ballot_cycle_id_cycle')),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_ballot_site_id_site')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
-    sa.UniqueConstraint('cycle_id', 'tracker', name=op.f('uq_ballot_cycle_id_tracker'))
+    sqlite_with_rowid=False,
+    )
+    op.create_table('tracker',
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_tracker_cycle_id_cycle')),
+    sa.PrimaryKeyConstraint('cycle_id', 'code', name=op.f('pk_tracker')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_cycle_id'), ['cycle_id'], unique=False)
@@ -333,8 +378,16 @@ def upgrade() -> None:
     sa.Column('received_count', sa.Integer(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=False),
     sa.Column('opened_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('check_ins', sa.Integer(), nullable=False),
+    sa.Column('digest_salt', sa.String(length=64), nullable=False),
     sa.Column('closed_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=300), nullable=False),
     sa.CheckConstraint('received_count >= 0', name=op.f('ck_paper_batch_received_nonnegative')),
+    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user.id'], name=op.f('fk_paper_batch_cancelled_by_id_user')),
+    sa.ForeignKeyConstraint(['received_confirmed_by_id'], ['user.id'], name=op.f('fk_paper_batch_received_confirmed_by_id_user')),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_paper_batch_cycle_id_cycle')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['user.id'], name=op.f('fk_paper_batch_opened_by_id_user')),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_paper_batch_site_id_site')),
@@ -360,16 +413,8 @@ def upgrade() -> None:
 
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('received_confirmed_by_id', sa.Integer(), nullable=True),
-    sa.Column('check_ins', sa.Integer(), nullable=False),
-    sa.Column('digest_salt', sa.String(length=64), nullable=False),
     sa.Column('idea_id', sa.Integer(), nullable=True),
-    sa.Column('cancelled_at', pb.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
-    sa.Column('cancel_reason', sa.String(length=300), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user.id'], name=op.f('fk_paper_batch_cancelled_by_id_user')),
-    sa.ForeignKeyConstraint(['received_confirmed_by_id'], ['user.id'], name=op.f('fk_paper_batch_received_confirmed_by_id_user')),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
@@ -414,42 +459,15 @@ def upgrade() -> None:
     sa.Column('entered_by_id', sa.Integer(), nullable=False),
     sa.Column('check_ranking', sa.JSON(), nullable=True),
     sa.Column('checked_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('disputed', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['paper_batch.id'], name=op.f('fk_paper_entry_batch_id_paper_batch')),
     sa.ForeignKeyConstraint(['checked_by_id'], ['user.id'], name=op.f('fk_paper_entry_checked_by_id_user')),
     sa.ForeignKeyConstraint(['entered_by_id'], ['user.id'], name=op.f('fk_paper_entry_entered_by_id_user')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_paper_entry_resolved_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_entry')),
     sa.UniqueConstraint('batch_id', 'sheet_no', name=op.f('uq_paper_entry_batch_id_sheet_no'))
     )
-    # ### end Alembic commands ###
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(APPEND_ONLY)
-
-
-def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER audit_event_no_truncate ON audit_event")
-        op.execute("DROP TRIGGER audit_event_append_only ON audit_event")
-        op.execute("DROP FUNCTION audit_event_append_only()")
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table('paper_entry')
-    with op.batch_alter_table('comment_report', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_comment_report_reporter_id'))
-        batch_op.drop_index(batch_op.f('ix_comment_report_comment_id'))
-
-    op.drop_table('comment_report')
-    with op.batch_alter_table('comment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_comment_project_id'))
-        batch_op.drop_index(batch_op.f('ix_comment_idea_id'))
-
-    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
-    sa.Column('disputed', sa.JSON(), nullable=True),
-    op.drop_table('comment')
-    with op.batch_alter_table('progress_update', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_progress_update_project_id'))
-    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_paper_entry_resolved_by_id_user')),
-
-    op.drop_table('progress_update')
-    op.drop_table('paper_batch')
     op.create_table('paper_check_in',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -462,6 +480,37 @@ def downgrade() -> None:
     with op.batch_alter_table('paper_check_in', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_paper_check_in_batch_id'), ['batch_id'], unique=False)
 
+    # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_event_no_truncate ON audit_event")
+        op.execute("DROP TRIGGER audit_event_append_only ON audit_event")
+        op.execute("DROP FUNCTION audit_event_append_only()")
+    # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('paper_check_in', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_check_in_batch_id'))
+
+    op.drop_table('paper_check_in')
+    op.drop_table('paper_entry')
+    with op.batch_alter_table('comment_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_report_reporter_id'))
+        batch_op.drop_index(batch_op.f('ix_comment_report_comment_id'))
+
+    op.drop_table('comment_report')
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_project_id'))
+        batch_op.drop_index(batch_op.f('ix_comment_idea_id'))
+
+    op.drop_table('comment')
+    with op.batch_alter_table('progress_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_progress_update_project_id'))
+
+    op.drop_table('progress_update')
+    op.drop_table('paper_batch')
     op.drop_table('kiosk_session')
     with op.batch_alter_table('idea', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idea_submitter_key'))
@@ -471,12 +520,13 @@ def downgrade() -> None:
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_cycle_id'))
 
+    op.drop_table('tracker')
     op.drop_table('ballot')
-    op.drop_table('voter_roll_entry')
-    with op.batch_alter_table('paper_check_in', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_paper_check_in_batch_id'))
+    op.drop_table('roll_key')
+    with op.batch_alter_table('voter_roll_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voter_roll_entry_email_key'))
 
-    op.drop_table('paper_check_in')
+    op.drop_table('voter_roll_entry')
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_site_cycle_id'))
 
@@ -504,6 +554,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_session_created_at'))
 
     op.drop_table('user_session')
+    with op.batch_alter_table('account_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_token_user_id'))
+
+    op.drop_table('account_token')
     op.drop_table('user')
     with op.batch_alter_table('rate_counter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_counter_expires'))
