@@ -51,7 +51,7 @@ lint: $(VENV)/.test-deps
 
 # Extract strings, merge them into every catalog, compile. Translate, then run i18n-check.
 i18n: $(VENV)/.run-deps
-	$(BIN)/pybabel extract --ignore-dirs '.* __pycache__' -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract --add-comments=i18n: --ignore-dirs '.* __pycache__' -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project=pb --copyright-holder="PB contributors" -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations >/dev/null
