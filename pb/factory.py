@@ -23,6 +23,7 @@ from pb.health import bp as health_bp
 from pb.i18n.filters import register_filters
 from pb.i18n.locales import direction, enabled_languages, select_locale
 from pb.kiosk.views import bp as kiosk_bp
+from pb.pagecache import register_page_cache
 from pb.proposals.views import bp as proposals_bp
 from pb.results.views import bp as results_bp
 from pb.translations.views import bp as translations_bp
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
 
     register_request_hooks(app)
+    register_page_cache(app)  # after the hooks that refuse bad requests
     register_error_handlers(app)
 
     pb_cli.add_command(totp_reset_command)

@@ -1,0 +1,87 @@
+"""Anonymous public pages, rendered once and served from memory until something changes.
+
+Every state change that can alter a public page writes an audit event in the same
+transaction, so the audit head (its newest sequence number) is a version of everything the
+public sees. A cached page is keyed by path and query string, language, the day (pages say
+"closes in N days") and that head. Each request reads the head first, with one indexed
+query, so every app server serves a page only while it is still current: a change on one
+server is seen by the next request on any other, with no shared cache to invalidate.
+
+Only the allow-listed endpoints are cached, and only for visitors with nothing personal in
+their session (no account, no flash message, no voting or kiosk state). A page that made a
+CSRF token or touched the session is not stored, so no form token is ever shared.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from threading import Lock
+
+from flask import Flask, Response, g, request, session
+from flask_babel import get_locale
+from sqlalchemy import func, select
+
+from pb.audit.models import AuditEvent
+from pb.db import db
+
+CACHED_ENDPOINTS = frozenset({
+    "cycles.home", "cycles.detail", "cycles.project", "cycles.accessibility",
+    "proposals.index", "proposals.detail", "results.public_results", "audit.index",
+})
+ANONYMOUS_SESSION_KEYS = frozenset({"locale"})  # the language choice is part of the key
+MAX_PAGES = 2048
+
+
+class PageCache:
+    """A bounded least-recently-used map, safe for a threaded server."""
+
+    def __init__(self, size: int = MAX_PAGES):
+        self.size, self.pages, self.lock = size, OrderedDict(), Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key, page) -> None:
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def register_page_cache(app: Flask) -> None:
+    cache = PageCache()
+    app.extensions["pb_page_cache"] = cache
+
+    @app.before_request
+    def _serve_cached_page():
+        if not _cacheable_request():
+            return None
+        # The head is read before anything else, so a page stored under it can only be older
+        # than or equal to the data it shows, never newer (see the module docstring).
+        head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+        g.page_cache_key = (request.full_path, str(get_locale()), date.today().isoformat(), head)
+        page = cache.get(g.page_cache_key)
+        if page is None:
+            return None
+        body, mimetype = page
+        g.page_cache_hit = True
+        return Response(body, mimetype=mimetype)
+
+    @app.after_request
+    def _store_page(response):
+        key = g.pop("page_cache_key", None)
+        if (key is not None and not g.get("page_cache_hit") and response.status_code == 200
+                and not session.modified and "csrf_token" not in g and not response.headers.get("Set-Cookie")):
+            cache.put(key, (response.get_data(), response.mimetype))
+        return response
+
+
+def _cacheable_request() -> bool:
+    return (request.method == "GET" and request.endpoint in CACHED_ENDPOINTS
+            and set(session.keys()) <= ANONYMOUS_SESSION_KEYS)
