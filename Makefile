@@ -41,7 +41,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 
 test: $(VENV)/.test-deps translations/.compiled system-deps node_modules/axe-core/axe.min.js lint i18n-check
 	PB_FUZZ=long $(BIN)/pytest
-	.ci/with-postgres $(BIN)/pytest --db=postgresql
+	PB_FUZZ=long .ci/with-postgres $(BIN)/pytest --db=postgresql
 
 test-sqlite: $(VENV)/.test-deps translations/.compiled
 	$(BIN)/pytest

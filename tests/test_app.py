@@ -16,7 +16,8 @@ def test_production_refuses_the_development_secret_key(tmp_path):
 def test_production_starts_with_real_secrets(tmp_path):
     """With long random secrets, production starts and marks cookies secure."""
     app = create_app({"ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                      "SECRET_KEY": "k" * 40, "VOTER_KEY_SECRET": "v" * 40})
+                      "SECRET_KEY": "k" * 40, "VOTER_KEY_SECRET": "v" * 40,
+                      "PUBLIC_BASE_URL": "https://vote.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

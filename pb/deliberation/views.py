@@ -16,7 +16,7 @@ from pb.deliberation.models import Comment
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.proposals.models import Idea, Project
-from pb.transaction import transaction
+from pb.transaction import run_action, transaction
 
 bp = Blueprint("deliberation", __name__)
 moderators = roles(Role.liaison, Role.staff)
@@ -67,10 +67,9 @@ def _comment_or_404(comment_id: int) -> Comment:
 @signed_in
 def report(comment_id: int):
     comment = _comment_or_404(comment_id)  # CSRFProtect has already checked the token
-    with transaction():
-        services.report_comment(actor=current_user, comment=comment)
-    flash(_("Thank you. A moderator will look at this comment."), "success")
-    return redirect(_page_of(comment))
+    return run_action(lambda: services.report_comment(actor=current_user, comment=comment),
+                      success=_("Thank you. A moderator will look at this comment."),
+                      then=_page_of(comment))
 
 
 @bp.post("/comments/<id:comment_id>/hide")
