@@ -7,6 +7,91 @@ from pb.enums import Phase, Role
 from tests.conftest import csrf_from, login
 
 ROLES = [None, *Role]  # None = anonymous
+# Who may use each route: the reviewed policy, committed here and changed on purpose. The
+# decorators on the views must say the same (test_views_declare_the_committed_policy), and
+# each role's answers are checked against this table, not against the decorators.
+POLICY = {
+    "accounts.language": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": SIGNED_IN,
+    "accounts.second_factor": PUBLIC,
+    "accounts.two_factor": {Role.liaison, Role.observer, Role.staff},
+    "admin.abandon_batch": {Role.staff},
+    "admin.abandon_kiosk": {Role.staff},
+    "admin.advance": {Role.staff},
+    "admin.close_voting": {Role.staff},
+    "admin.codes": {Role.staff},
+    "admin.credentials": {Role.staff},
+    "admin.dashboard": {Role.liaison, Role.observer, Role.staff},
+    "admin.issue_codes": {Role.staff},
+    "admin.participation": {Role.observer, Role.staff},
+    "admin.sites": {Role.staff},
+    "admin.void_codes": {Role.staff},
+    "audit.export": PUBLIC,
+    "audit.index": PUBLIC,
+    "cycles.accessibility": PUBLIC,
+    "cycles.detail": PUBLIC,
+    "cycles.home": PUBLIC,
+    "cycles.project": PUBLIC,
+    "deliberation.comment_idea": SIGNED_IN,
+    "deliberation.comment_project": SIGNED_IN,
+    "deliberation.hide": {Role.liaison, Role.staff},
+    "deliberation.moderation": {Role.liaison, Role.staff},
+    "deliberation.report": SIGNED_IN,
+    "deliberation.translate": {Role.liaison, Role.staff},
+    "health.healthz": PUBLIC,
+    "kiosk.add_paper_check_in": {Role.liaison, Role.staff},
+    "kiosk.ballot": {Role.liaison, Role.staff},
+    "kiosk.batch": {Role.liaison, Role.staff},
+    "kiosk.cancel_batch": {Role.liaison, Role.staff},
+    "kiosk.check_in": {Role.liaison, Role.staff},
+    "kiosk.close_batch": {Role.liaison, Role.staff},
+    "kiosk.confirm_received": {Role.liaison, Role.staff},
+    "kiosk.dashboard": {Role.liaison, Role.staff},
+    "kiosk.double_entry": {Role.staff},
+    "kiosk.enter_sheet": {Role.liaison, Role.staff},
+    "kiosk.exit": {Role.liaison, Role.staff},
+    "kiosk.open_batch": {Role.liaison, Role.staff},
+    "kiosk.open_kiosk": {Role.liaison, Role.staff},
+    "kiosk.project": {Role.liaison, Role.staff},
+    "kiosk.review": {Role.liaison, Role.staff},
+    "kiosk.start": {Role.liaison, Role.staff},
+    "kiosk.thanks": {Role.liaison, Role.staff},
+    "kiosk.timeout": {Role.liaison, Role.staff},
+    "proposals.detail": PUBLIC,
+    "proposals.edit_project": {Role.staff},
+    "proposals.index": PUBLIC,
+    "proposals.new": PUBLIC,
+    "proposals.new_on_behalf": {Role.liaison, Role.staff},
+    "proposals.new_project": {Role.staff},
+    "proposals.ready_project": {Role.staff},
+    "proposals.review": {Role.staff},
+    "proposals.review_queue": {Role.staff},
+    "proposals.translate_project": {Role.staff},
+    "results.ballots_csv": PUBLIC,
+    "results.ballots_file": PUBLIC,
+    "results.count_page": {Role.observer, Role.staff},
+    "results.progress": {Role.staff},
+    "results.public_results": PUBLIC,
+    "results.publish": {Role.staff},
+    "results.result_json": PUBLIC,
+    "results.run_count": {Role.staff},
+    "results.trackers": PUBLIC,
+    "translations.edit": {Role.liaison, Role.staff},
+    "translations.queue": {Role.liaison, Role.staff},
+    "translations.review": {Role.liaison, Role.staff},
+    "voting.ballot": PUBLIC,
+    "voting.decide_held": {Role.liaison, Role.staff},
+    "voting.held": {Role.liaison, Role.staff},
+    "voting.register": PUBLIC,
+    "voting.start": PUBLIC,
+    "voting.tracker": PUBLIC,
+    "voting.use_code": PUBLIC,
+    "voting.verify": PUBLIC,
+    "voting.voted": PUBLIC,
+}
+# Observers read; they may post only to their own sign-in steps (pb.accounts.access).
+OBSERVER_POSTS = {"accounts.login", "accounts.second_factor", "accounts.two_factor", "accounts.logout"}
 # Public steps of signing in that send a browser without a pending sign-in back to the login page.
 SIGN_IN_STEPS = {"accounts.second_factor"}
 
@@ -20,6 +105,13 @@ def test_every_route_declares_an_access_rule(app):
     """A new view without @public, @signed_in or @roles(...) fails here."""
     missing = [endpoint for endpoint, rule in declared_rules(app).items() if rule is None]
     assert missing == []
+
+
+def test_views_declare_the_committed_policy(app):
+    """Every route is in the policy table, and its decorator grants exactly what the table says."""
+    declared = {e: r if isinstance(r, str) else set(r) for e, r in declared_rules(app).items()}
+    expected = {e: r if isinstance(r, str) else set(r) for e, r in POLICY.items()}
+    assert declared == expected
 
 
 def route_methods(app) -> list[tuple[str, str]]:
@@ -41,21 +133,23 @@ def sample_url(app, endpoint: str, cycle, method: str | None = None) -> tuple[st
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: str(r) if r else "anonymous")
 def test_roles_route_by_route(app, make, role):
-    """Each endpoint answers each role as its declared rule says: allowed, login, or 403."""
+    """Each endpoint answers each role as the policy table says: allowed, login, or 403."""
     cycle = make.cycle(phase=Phase.ideas)
     client = app.test_client()
     if role is not None:
         login(client, make.user(role))
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    rules, visited = declared_rules(app), set()
+    visited = set()
     for endpoint, method in route_methods(app):  # every route, with every method it accepts
-        rule = rules[endpoint]
+        rule = POLICY[endpoint]
         url, method = sample_url(app, endpoint, cycle, method)
         visited.add((endpoint, method))
         data = {"csrf_token": token, "current": str(cycle.phase)} if method == "POST" else None
         response = client.open(url, method=method, data=data)
-        if rule == PUBLIC or (rule == SIGNED_IN and role is not None) or (
-                isinstance(rule, frozenset) and role in rule):
+        if role == Role.observer and method == "POST" and endpoint not in OBSERVER_POSTS:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+        elif rule == PUBLIC or (rule == SIGNED_IN and role is not None) or (
+                isinstance(rule, set) and role in rule):
             # Allowed: the page, a redirect, a 404 for the sample id, or a refusal of the
             # sample form's content (400) — but never the login page or a 403.
             assert response.status_code in (200, 302, 400, 404), (endpoint, role, response.status_code)
