@@ -15,13 +15,13 @@ CSRF token or touched the session is not stored, so no form token is ever shared
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date
 from threading import Lock
 
 from flask import Flask, Response, g, request, session
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
+from pb import clock
 from pb.audit.models import AuditEvent
 from pb.db import db
 
@@ -65,7 +65,7 @@ def register_page_cache(app: Flask) -> None:
         # The head is read before anything else, so a page stored under it can only be older
         # than or equal to the data it shows, never newer (see the module docstring).
         head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
-        g.page_cache_key = (request.full_path, str(get_locale()), date.today().isoformat(), head)
+        g.page_cache_key = (request.full_path, str(get_locale()), clock.today().isoformat(), head)
         page = cache.get(g.page_cache_key)
         if page is None:
             return None

@@ -13,7 +13,8 @@ PB = Path(__file__).resolve().parents[1] / "pb"
 # pages from any domain's queries and services, and nothing below them imports a blueprint.
 LAYERS = [
     {"__init__", "tally"},
-    {"config", "db", "errors", "enums", "extensions", "urls", "clock", "transaction", "migrate"},
+    {"clock"},
+    {"config", "db", "errors", "enums", "extensions", "urls", "transaction", "migrate"},
     {"security", "mail"},
     {"outbox"},
     {"audit"},
