@@ -62,6 +62,15 @@ i18n-check: $(VENV)/.test-deps
 screenshots: $(VENV)/.test-deps translations/.compiled system-deps
 	$(BIN)/python docs/screenshots.py
 
+# Every performance target of docs/PERFORMANCE.md, each as a ratio to its reference measured
+# in the same run, with met/missed (about 10 minutes on 2 cores; see bench/*.py for options).
+bench: $(VENV)/.test-deps translations/.compiled
+	$(BIN)/python bench/cpu_per_request.py --runs 5 --requests 200
+	$(BIN)/python bench/casting_bench.py --db sqlite --voters 300 --concurrency 32 --servers 1 --targets
+	$(BIN)/python bench/casting_bench.py --db postgresql --voters 300 --concurrency 32 --servers 2 --targets
+	$(BIN)/python bench/tally_bench.py --runs 5
+	$(BIN)/python bench/tally_memory.py --runs 5
+
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	{ echo "# Exact versions tested in CI; regenerate with: make lock"; \

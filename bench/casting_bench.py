@@ -204,6 +204,7 @@ def main() -> int:
     parser.add_argument("--no-rate-limits", action="store_true",
                         help="run the app with PB_RATE_LIMITS_ENABLED=false (to isolate their cost)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--targets", action="store_true", help="print the targets table, not the JSON")
     args = parser.parse_args()
 
     result: dict = {"db": args.db, "voters": args.voters, "concurrency": args.concurrency,
@@ -265,9 +266,20 @@ def main() -> int:
     ok = errors == 0 and not flow.errors and all(result["verify"]["checks"].values())
     result["ok"] = ok
     text = json.dumps(result, indent=2)
-    print(text)
     if args.json:
         args.json.write_text(text)
+    if not args.targets:
+        print(text)
+        return 0 if ok else 1
+    flow = result["flow"]
+    ratio, p95 = flow["ratio_to_hello_same_client"], flow["p95_ms"]
+    print(f"\n| casting, {args.db}, {args.servers} server(s), {args.concurrency} voters at a time | "
+          "measured | target | met |\n|---|---|---|---|")
+    print(f"| requests/s as a ratio to hello-world (same client) | {ratio:.3f} | ≥ 0.25 | "
+          f"{'met' if ratio >= 0.25 else '**missed**'} |")
+    print(f"| p95 latency | {p95:.0f} ms | ≤ 100 ms | {'met' if p95 <= 100 else '**missed**'} |")
+    print(f"| every check (exactly once, trackers in the box, codes used once) | "
+          f"{'all passed' if ok else 'FAILED'} | all pass | {'met' if ok else '**missed**'} |")
     return 0 if ok else 1
 
 
