@@ -32,7 +32,7 @@ LAYERS = [
     {"lifecycle"},
     {"residents"},
     {"admin"},
-    {"models", "health", "web", "pagecache", "factory"},
+    {"models", "health", "web", "pagecache", "factory", "cli"},
 ]
 WEB_LAYER = ("views", "staff_views")
 # Modules that may commit: the one commit point, and the rate limiter, whose counters use

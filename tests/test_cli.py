@@ -54,3 +54,20 @@ def test_audit_verify_detects_tampering(runner, make, tmp_path):
     path.write_text("\n".join(json.dumps(e) for e in events))
     result = runner.invoke(args=["pb", "audit", "verify", "--file", str(path)])
     assert result.exit_code == 1 and "BROKEN at event 2" in result.output
+
+
+def test_flask_pb_tally_counts_without_building_the_web_app(tmp_path):
+    """`flask pb tally` works even when --app names no importable app: counting never builds it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ballots = tmp_path / "tiny.pb"
+    ballots.write_text("META\nkey;value\ndescription;tiny\nnum_projects;2\nnum_votes;3\nbudget;10\n"
+                       "vote_type;ordinal\nmax_length;2\nPROJECTS\nproject_id;cost\n1;6\n2;6\n"
+                       "VOTES\nvoter_id;vote\n1;1,2\n2;1\n3;2,1\n", encoding="utf-8")
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run([str(flask), "--app", "no_such_module_anywhere", "pb", "tally", str(ballots),
+                             "--rule", "greedy"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "result sha256" in result.stdout
