@@ -71,6 +71,7 @@ POLICY = {
     "results.ballots_csv": PUBLIC,
     "results.ballots_file": PUBLIC,
     "results.count_page": {Role.observer, Role.staff},
+    "results.correct_progress": {Role.staff},
     "results.progress": {Role.staff},
     "results.public_results": PUBLIC,
     "results.publish": {Role.staff},
@@ -125,7 +126,7 @@ def sample_url(app, endpoint: str, cycle, method: str | None = None) -> tuple[st
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x", "kiosk_id": 1, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Cycle", "object_id": cycle.id, "field": "title", "lang": "es",
-              "comment_id": 1}
+              "comment_id": 1, "update_id": 1}
     method = method or ("POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET")
     with app.test_request_context():
         return app.url_for(endpoint, **{k: values[k] for k in rule.arguments}), method

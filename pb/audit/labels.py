@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "paper.open": _l("Paper ballot batch started"),
     "roll.decide": _l("Possible repeat voter checked"),
     "progress.post": _l("Progress report posted"),
+    "progress.correct": _l("Progress report corrected"),
     "project.create": _l("Project created"),
     "project.draft": _l("Project taken off the ballot"),
     "project.ready": _l("Project put on the ballot"),

@@ -39,7 +39,7 @@ def project(project_id: int):
     if item is None or item.cycle.phase == Phase.draft:
         abort(404)
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
-                           tr=Localized([item, item.cycle, *item.ideas], str(get_locale())),
+                           tr=Localized([item, item.cycle, *item.ideas, *item.progress], str(get_locale())),
                            **comment_context(item, url_for("deliberation.comment_project", project_id=item.id)))
 
 

@@ -20,4 +20,12 @@ class ProgressForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[(s.value, PROGRESS_NAMES[s]) for s in ProgressStatus])
     percent = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(min=0, max=100)])
     spent = StringField(_l("Amount spent so far (for example 12,500.00)"), validators=[InputRequired(), Length(max=20)])
-    body = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=4000)])
+    body = TextAreaField(_l("What happened (plain text; leave a blank line between paragraphs)"),
+                         validators=[Optional(), Length(max=4000)])
+    over_budget_reason = TextAreaField(_l("Why more than the funded amount was spent (shown to the public)"),
+                                       validators=[Optional(), Length(max=1000)])
+
+
+class CorrectProgressForm(ProgressForm):
+    note = StringField(_l("What did you correct? (shown to the public)"),
+                       validators=[InputRequired(), Length(min=3, max=300)])

@@ -47,6 +47,43 @@ class ProgressUpdate(db.Model):
     locale: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why more than the funded amount was spent: required then, shown with the amount.
+    over_budget_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when staff correct the report; the earlier versions are kept as ProgressRevision rows.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Project.progress: the results domain (above proposals) adds the reverse side.
     project = relationship("Project", backref=backref("progress", order_by="ProgressUpdate.created_at"))
+
+    revisions = relationship("ProgressRevision", order_by="ProgressRevision.id", back_populates="update")
+
+    @property
+    def cycle_id(self) -> int:
+        """The project's cycle: the audit log and the translation queue file the report there."""
+        return self.project.cycle_id
+
+    def __repr__(self) -> str:
+        return f"<ProgressUpdate {self.id} {self.status}>"
+
+
+class ProgressRevision(db.Model):
+    """An earlier version of a progress report, kept when staff correct it (public history)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("progress_update.id"), index=True)
+    status: Mapped[ProgressStatus] = mapped_column(Enum(ProgressStatus, native_enum=False, length=16))
+    percent: Mapped[int]
+    spent_cents: Mapped[int]
+    body: Mapped[str] = mapped_column(Text, default="")
+    over_budget_reason: Mapped[str] = mapped_column(Text, default="")
+    # When this version was first shown (the report's creation or its previous correction).
+    shown_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The correction that replaced it: who, when and why (public).
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    correction_note: Mapped[str] = mapped_column(String(300), default="")
+
+    update = relationship(ProgressUpdate, back_populates="revisions")
+
+    def __repr__(self) -> str:
+        return f"<ProgressRevision {self.update_id}:{self.id}>"

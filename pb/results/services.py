@@ -10,10 +10,19 @@ from pb.cycles.models import Cycle
 from pb.db import db, utcnow
 from pb.enums import Phase, ProgressStatus, TallyStatus
 from pb.errors import DomainError, NotAllowed, WrongPhase
-from pb.results.models import ProgressUpdate, TallySnapshot
+from pb.notifications import notify
+from pb.proposals.models import Project
+from pb.results.models import ProgressRevision, ProgressUpdate, TallySnapshot
 from pb.results.tally import count_options, election_for
 from pb.tally import TallyError, count
+from pb.translations.services import register_translatable
 from pb.voting.models import BoxSeal
+
+MAX_BODY, MAX_NOTE, MAX_REASON = 4000, 300, 1000
+
+
+class OverBudget(DomainError):
+    """More was reported spent than the project was funded, with no reason given."""
 
 
 def run_tally(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
@@ -78,18 +87,71 @@ def current_snapshot(cycle: Cycle) -> TallySnapshot | None:
 
 
 def post_progress(*, actor, project, status: ProgressStatus, percent: int, spent_cents: int,
-                  body: str, locale: str) -> ProgressUpdate:
-    """A public progress report on a funded project."""
+                  body: str, locale: str, over_budget_reason: str = "") -> ProgressUpdate:
+    """A public progress report on a funded project (plain text, one report in its author's
+    language; readers get it through the translation queue). Spending above the funded
+    amount needs a public reason."""
     snapshot = current_snapshot(project.cycle)
     if snapshot is None or str(project.id) not in snapshot.result["winners"]:
         raise DomainError(_l("Progress can be reported only on funded projects."))
+    status, reason = _checked_progress(project, status, percent, spent_cents, body, over_budget_reason)
+    update = ProgressUpdate(project_id=project.id, status=status, percent=percent, spent_cents=spent_cents,
+                            body=body.strip(), locale=locale, author_id=actor.id, over_budget_reason=reason)
+    db.session.add(update)
+    record("progress.post", actor=actor, obj=project,
+           data={"status": str(status), "percent": percent, "spent_cents": spent_cents,
+                 "over_budget_reason": reason})
+    notify.progress_posted(project, update)
+    return update
+
+
+def correct_progress(*, actor, update: ProgressUpdate, status: ProgressStatus, percent: int, spent_cents: int,
+                     body: str, note: str, over_budget_reason: str = "") -> ProgressUpdate:
+    """Correct a progress report in public: the version it replaces is kept (ProgressRevision)
+    with who corrected it, when and why; the page says "corrected on ..." and shows it."""
+    note = (note or "").strip()
+    if not 3 <= len(note) <= MAX_NOTE:
+        raise DomainError(_l("Say in a few words what you corrected (3 to %(n)d characters)."), n=MAX_NOTE)
+    status, reason = _checked_progress(update.project, status, percent, spent_cents, body, over_budget_reason)
+    new = (status, percent, spent_cents, body.strip(), reason)
+    if new == (update.status, update.percent, update.spent_cents, update.body, update.over_budget_reason):
+        raise DomainError(_l("Nothing was changed. Change the report, or go back."))
+    db.session.add(ProgressRevision(
+        update_id=update.id, status=update.status, percent=update.percent, spent_cents=update.spent_cents,
+        body=update.body, over_budget_reason=update.over_budget_reason,
+        shown_from=update.edited_at or update.created_at, replaced_by_id=actor.id, correction_note=note))
+    update.status, update.percent, update.spent_cents, update.body, update.over_budget_reason = new
+    update.edited_at = utcnow()
+    record("progress.correct", actor=actor, obj=update.project,
+           data={"update": update.id, "status": str(status), "percent": percent, "spent_cents": spent_cents,
+                 "over_budget_reason": reason, "note": note})
+    return update
+
+
+def _checked_progress(project, status, percent: int, spent_cents: int, body: str,
+                      over_budget_reason: str) -> tuple[ProgressStatus, str]:
+    """The rules a report meets whether new or corrected; returns the status and the reason kept."""
+    if status not in ProgressStatus.__members__:
+        raise DomainError(_l("Choose one of the listed stages."))
     if not 0 <= percent <= 100:
         raise DomainError(_l("Progress is a percentage from 0 to 100."))
     if spent_cents < 0:
         raise DomainError(_l("The amount spent cannot be negative."))
-    update = ProgressUpdate(project_id=project.id, status=status, percent=percent, spent_cents=spent_cents,
-                            body=body.strip()[:4000], locale=locale, author_id=actor.id)
-    db.session.add(update)
-    record("progress.post", actor=actor, obj=project,
-           data={"status": str(status), "percent": percent, "spent_cents": spent_cents})
-    return update
+    if len(body.strip()) > MAX_BODY:
+        raise DomainError(_l("Write at most %(n)d characters."), n=MAX_BODY)
+    reason = (over_budget_reason or "").strip()
+    if spent_cents <= project.cost_cents:
+        return ProgressStatus(status), ""  # a reason only explains spending above the funded amount
+    if not 10 <= len(reason) <= MAX_REASON:
+        raise OverBudget(_l("This is more than the funded amount. Explain why in 10 to %(n)d characters; "
+                            "the reason is shown to the public."), n=MAX_REASON)
+    return ProgressStatus(status), reason
+
+
+def funded_progress(cycle: Cycle) -> list[ProgressUpdate]:
+    """Every progress report of a cycle (for the translation queue and exports)."""
+    return list(db.session.scalars(select(ProgressUpdate).join(Project, ProgressUpdate.project_id == Project.id)
+                                   .where(Project.cycle_id == cycle.id).order_by(ProgressUpdate.id)))
+
+
+register_translatable(ProgressUpdate, ("body",), in_cycle=funded_progress)

@@ -20,11 +20,11 @@ from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.lifecycle import services as lifecycle
 from pb.proposals.models import Project
-from pb.proposals.money import parse_money
+from pb.proposals.money import InvalidMoney, parse_money
 from pb.results import queries, services
 from pb.results.explain import explain
-from pb.results.forms import ProgressForm, PublishForm, RunTallyForm
-from pb.results.models import TallySnapshot
+from pb.results.forms import CorrectProgressForm, ProgressForm, PublishForm, RunTallyForm
+from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.results.tally import ballots_pb, recount_command, sealed_rankings
 from pb.transaction import run_action, transaction
 from pb.voting.models import BoxSeal, Tracker
@@ -152,16 +152,46 @@ def result_json(slug: str):
 def progress(project_id: int):
     project = db.session.get(Project, project_id) or abort(404)
     form = ProgressForm()
-    if form.validate_on_submit():
-        try:
-            text = form.spent.data.strip()
-            spent = 0 if ZERO.fullmatch(text) else parse_money(text, max_cents=project.cycle.budget_cents)
-            with transaction():
-                services.post_progress(actor=current_user, project=project, status=form.status.data,
-                                       percent=form.percent.data, spent_cents=spent,
-                                       body=form.body.data or "", locale=str(get_locale()))
-            flash(_("Progress posted."), "success")
-            return redirect(url_for("cycles.project", project_id=project_id))
-        except DomainError as error:
-            form.spent.errors.append(str(error))
+    if form.validate_on_submit() and _saved(form, project, lambda spent, reason: services.post_progress(
+            actor=current_user, project=project, status=form.status.data, percent=form.percent.data,
+            spent_cents=spent, body=form.body.data or "", locale=str(get_locale()), over_budget_reason=reason)):
+        flash(_("Progress posted."), "success")
+        return redirect(url_for("cycles.project", project_id=project_id))
     return render_template("results/progress.html", project=project, form=form), 400 if form.errors else 200
+
+
+@bp.route("/progress/<id:update_id>/correct", methods=["GET", "POST"])
+@roles(Role.staff)
+def correct_progress(update_id: int):
+    update = db.session.get(ProgressUpdate, update_id) or abort(404)
+    form = CorrectProgressForm(obj=update, spent=_amount(update.spent_cents))
+    if form.validate_on_submit() and _saved(form, update.project, lambda spent, reason: services.correct_progress(
+            actor=current_user, update=update, status=form.status.data, percent=form.percent.data,
+            spent_cents=spent, body=form.body.data or "", note=form.note.data, over_budget_reason=reason)):
+        flash(_("Progress report corrected. The earlier version stays visible."), "success")
+        return redirect(url_for("cycles.project", project_id=update.project_id, _anchor=f"progress-{update.id}"))
+    return render_template("results/progress.html", project=update.project, form=form,
+                           update=update), 400 if form.errors else 200
+
+
+def _amount(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d}"
+
+
+def _saved(form, project, change) -> bool:
+    """Run a progress change as the request's transaction; a refusal lands on its field."""
+    try:
+        text = form.spent.data.strip()
+        # A cap far above any real project, so a typo of extra digits is refused outright.
+        spent = 0 if ZERO.fullmatch(text) else parse_money(text, max_cents=max(project.cycle.budget_cents,
+                                                                                  project.cost_cents) * 10)
+        with transaction():
+            change(spent, form.over_budget_reason.data or "")
+        return True
+    except InvalidMoney as error:
+        form.spent.errors.append(str(error))
+    except services.OverBudget as error:
+        form.over_budget_reason.errors.append(str(error))
+    except DomainError as error:
+        form.form_errors.append(str(error))
+    return False

@@ -10,7 +10,7 @@ from pb.cycles.models import Cycle
 from pb.db import db
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
-from pb.translations.services import TRANSLATABLE
+from pb.translations.services import REGISTERED, TRANSLATABLE
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ def queue(cycle: Cycle, locale: str, *, include_ideas: bool = False) -> list[Que
                *db.session.scalars(select(Project).filter_by(cycle_id=cycle.id).order_by(Project.id))]
     if include_ideas:
         objects += db.session.scalars(select(Idea).filter_by(cycle_id=cycle.id).order_by(Idea.id))
+    objects += [obj for in_cycle in REGISTERED.values() for obj in in_cycle(cycle)]
     states = {}
     for object_type in {type(o).__name__ for o in objects}:
         ids = [o.id for o in objects if type(o).__name__ == object_type]

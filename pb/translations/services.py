@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,9 +24,19 @@ TRANSLATABLE = {
     "Project": (Project, ("title", "summary")),
     "Idea": (Idea, ("title", "body")),
 }
+# Content of a higher layer, which this layer may not import, registers itself with
+# register_translatable: model name → its objects in a cycle, for the queue. Progress reports
+# ("ProgressUpdate": body) are registered by pb.results.services.
+REGISTERED: dict[str, Callable[[Cycle], list]] = {}
 # What the ballot shows, frozen from the moment voting opens (ideas are not on the ballot).
 BALLOT_CONTENT = {"Cycle", "Area", "Project"}
 MAX_TEXT = 5000
+
+
+def register_translatable(model, fields: tuple[str, ...], *, in_cycle: Callable[[Cycle], list]) -> None:
+    """Let a higher layer's content go through the queue; `model` needs `locale` and `cycle_id`."""
+    TRANSLATABLE[model.__name__] = (model, fields)
+    REGISTERED[model.__name__] = in_cycle
 
 
 def cycle_of(obj) -> Cycle:

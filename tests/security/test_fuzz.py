@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pb.db import db
 from pb.enums import Phase, Role
 from pb.kiosk.services import add_site
+from pb.results.models import ProgressUpdate
 from pb.voting.services import issue_access_codes
 from tests.conftest import csrf_from, login
 from tests.security.conftest import LONG, stored_counts, url_map_routes
@@ -89,7 +90,8 @@ FIELDS = {
     "proposals.ready_project": ("ready",),
     "results.run_count": ("reason",),
     "results.publish": (),
-    "results.progress": ("status", "percent", "spent", "body"),
+    "results.progress": ("status", "percent", "spent", "body", "over_budget_reason"),
+    "results.correct_progress": ("status", "percent", "spent", "body", "over_budget_reason", "note"),
     "voting.use_code": ("code",),
     "voting.register": ("name", "birth_date", "area", "email", "attest"),
     "voting.ballot": ("step", "rank-{p0}", "rank-{p1}", "rank-{p2}", "rank-0", "rank-abc"),
@@ -128,6 +130,10 @@ def targets(app, make, voting_cycle):  # noqa: F811
     project = make.project(ideas_cycle)
     site = add_site(actor=None, cycle=cycle, name="Library", area=cycle.areas[0])
     codes = issue_access_codes(actor=None, cycle=cycle, count=150, batch="fuzz")
+    # A progress report to correct (written directly: publishing a count is not what is fuzzed).
+    report = ProgressUpdate(project_id=project.id, status="in_progress", percent=10, spent_cents=100,
+                            body="Started.", locale="en", author_id=make.user(Role.staff).id)
+    db.session.add(report)
     db.session.commit()
 
     def signed_in(role):
@@ -181,6 +187,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "proposals.ready_project": (staff, f"/admin/projects/{project.id}/ready"),
         "results.run_count": (staff, f"/admin/cycles/{v}/count"), "results.publish": (staff, "/admin/count/1/publish"),
         "results.progress": (staff, f"/projects/{project.id}/progress"),
+        "results.correct_progress": (staff, f"/progress/{report.id}/correct"),
         "voting.use_code": (voter, f"/cycles/{s}/vote/code"), "voting.register": (voter, f"/cycles/{s}/vote/register"),
         "voting.ballot": (voter, f"/cycles/{s}/ballot"),
         "voting.tracker": (anon, f"/cycles/{s}/tracker"), "audit.index": (anon, "/audit/"),

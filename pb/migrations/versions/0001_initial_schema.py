@@ -403,6 +403,8 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('over_budget_reason', sa.Text(), nullable=False),
+    sa.Column('edited_at', pb.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('percent BETWEEN 0 AND 100', name=op.f('ck_progress_update_percent_range')),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_progress_update_author_id_user')),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_progress_update_project_id_project')),
@@ -410,6 +412,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('progress_update', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_progress_update_project_id'), ['project_id'], unique=False)
+
+    op.create_table('progress_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('update_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('planning', 'in_progress', 'done', 'stalled', name='progressstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('spent_cents', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('over_budget_reason', sa.Text(), nullable=False),
+    sa.Column('shown_from', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replaced_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replaced_by_id', sa.Integer(), nullable=False),
+    sa.Column('correction_note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['replaced_by_id'], ['user.id'], name=op.f('fk_progress_revision_replaced_by_id_user')),
+    sa.ForeignKeyConstraint(['update_id'], ['progress_update.id'], name=op.f('fk_progress_revision_update_id_progress_update')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_revision'))
+    )
+    with op.batch_alter_table('progress_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_progress_revision_update_id'), ['update_id'], unique=False)
 
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -506,6 +527,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comment_idea_id'))
 
     op.drop_table('comment')
+    with op.batch_alter_table('progress_revision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_progress_revision_update_id'))
+
+    op.drop_table('progress_revision')
     with op.batch_alter_table('progress_update', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_progress_update_project_id'))
 
