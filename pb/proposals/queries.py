@@ -13,6 +13,7 @@ from pb.db import db
 from pb.enums import IdeaStatus, Phase, ProjectStatus
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
+from pb.proposals.search import matching_idea_ids
 
 # Project events that belong on the timeline of the ideas behind the project.
 PROJECT_TIMELINE = ("project.ready", "project.draft")
@@ -50,12 +51,8 @@ def ideas_query(cycle: Cycle, filters: IdeaFilters, *, with_status: bool = True)
         query = query.where(Idea.locale == filters.locale)
     if filters.status and with_status:
         query = query.where(Idea.status == filters.status)
-    if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        translated = select(ContentTranslation.object_id).where(
-            ContentTranslation.object_type == "Idea", ContentTranslation.text.ilike(pattern, escape="\\"))
-        query = query.where(or_(Idea.title.ilike(pattern, escape="\\"),
-                                Idea.body.ilike(pattern, escape="\\"), Idea.id.in_(translated)))
+    if filters.q:  # accents and case folded alike on both databases (see pb.proposals.search)
+        query = query.where(Idea.id.in_(sorted(matching_idea_ids(cycle.id, filters.q))))
     return query.order_by(Idea.created_at.desc(), Idea.id.desc())
 
 

@@ -53,6 +53,8 @@ def index(slug: str):
     filters = _filters(cycle, form)
     page = max(request.args.get("page", 1, type=int), 1)
     ideas = db.paginate(queries.ideas_query(cycle, filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    if ideas.pages and page > ideas.pages:  # ?page=99999 shows the last page, not "Page 99999 of 2"
+        ideas = db.paginate(queries.ideas_query(cycle, filters), page=ideas.pages, per_page=PAGE_SIZE)
     return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form,
                            counts=queries.status_counts(cycle, filters),
                            args={k: v for k, v in request.args.items() if k != "page" and v},

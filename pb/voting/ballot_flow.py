@@ -13,9 +13,8 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from pb.errors import DomainError
 from pb.i18n.content import Localized
-from pb.voting.ballot_form import read_ranking
+from pb.voting.ballot_form import BallotError, read_ranking, submitted_ranks
 from pb.voting.forms import BallotForm
 
 
@@ -26,6 +25,9 @@ class Submission:
     step: str = "edit"  # "edit", "review" or "cast"
     ranking: list[int] = field(default_factory=list)
     error: str | None = None
+    # After an unreadable ballot: every rank as the voter chose it, and the fields at fault.
+    ranks: dict[int, str] | None = None
+    invalid: tuple[int, ...] = ()
 
     def refused(self, error: str) -> Submission:
         """The same ranking back on the ballot with the reason it was refused."""
@@ -33,13 +35,18 @@ class Submission:
 
 
 def read_submission(cycle, projects) -> Submission:
-    """Read and check the posted ranking; a GET is an empty ballot."""
+    """Read and check the posted ranking; a GET is an empty ballot.
+
+    A ranking that cannot be read comes back with every choice the voter made, so the ballot
+    they see again is the one they sent, with the wrong fields marked.
+    """
     form = BallotForm()
     if form.validate_on_submit():
+        ids = {p.id for p in projects}
         try:
-            ranking = read_ranking(request.form, {p.id for p in projects}, cycle.max_ranks)
-        except DomainError as error:
-            return Submission(error=str(error))
+            ranking = read_ranking(request.form, ids, cycle.max_ranks)
+        except BallotError as error:
+            return Submission(error=str(error), ranks=submitted_ranks(request.form, ids), invalid=error.projects)
         step = form.step.data if form.step.data in ("review", "cast") else "edit"
         return Submission(step=step, ranking=ranking)
     if request.method == "POST":
@@ -51,14 +58,20 @@ def render_submission(cycle, projects, submission: Submission, **context):
     """The review page for a ranking to confirm, otherwise the ballot with the voter's ranks kept."""
     template = "voting/review.html" if submission.step == "review" else "voting/ballot.html"
     return render_ballot(template, cycle, projects, BallotForm(), submission.ranking,
-                         error=submission.error, status=400 if submission.error else 200, **context)
+                         error=submission.error, status=400 if submission.error else 200,
+                         chosen=submission.ranks, invalid=submission.invalid, **context)
 
 
 def render_ballot(template, cycle, projects, form, ranking, *, error=None, status=200,
-                  layout=None, **context):
-    rank_of = {pid: i + 1 for i, pid in enumerate(ranking)}
+                  layout=None, chosen=None, invalid=(), **context):
+    """`chosen` (rank as typed, by project) wins over `ranking` when a ballot came back refused."""
+    if chosen is None:
+        rank_of = {pid: i + 1 for i, pid in enumerate(ranking)}
+    else:
+        rank_of = {pid: int(value) for pid, value in chosen.items() if value.isdigit()}
     by_id = {p.id: p for p in projects}
+    ranked = [by_id[pid] for pid in ranking if pid in by_id]
     tr = Localized([cycle, *projects], str(get_locale()))
     return render_template(template, cycle=cycle, projects=projects, form=form, rank_of=rank_of,
-                           ranked=[by_id[pid] for pid in ranking if pid in by_id],
-                           error=error, tr=tr, layout=layout, **context), status
+                           ranked=ranked, ranked_cents=sum(p.cost_cents for p in by_id.values() if p.id in rank_of),
+                           invalid=set(invalid), error=error, tr=tr, layout=layout, **context), status

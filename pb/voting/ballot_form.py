@@ -16,7 +16,24 @@ PREFIX = "rank-"
 
 
 class BallotError(DomainError):
-    """The submitted ranking cannot be read as a valid ballot; nothing was stored."""
+    """The submitted ranking cannot be read as a valid ballot; nothing was stored.
+
+    `projects` names the projects whose rank field is wrong, so the ballot can point at them.
+    """
+
+    def __init__(self, message, *, projects: tuple[int, ...] = (), **params):
+        super().__init__(message, **params)
+        self.projects = projects
+
+
+def submitted_ranks(form: Mapping[str, str], project_ids: set[int]) -> dict[int, str]:
+    """What the voter chose for each project on this ballot, as typed, to show again after an error."""
+    chosen = {}
+    for name, value in form.items():
+        project = name.removeprefix(PREFIX)
+        if name.startswith(PREFIX) and project.isdigit() and int(project) in project_ids and value.strip():
+            chosen[int(project)] = value.strip()[:4]
+    return chosen
 
 
 def read_ranking(form: Mapping[str, str], project_ids: set[int], max_ranks: int) -> list[int]:
@@ -30,14 +47,17 @@ def read_ranking(form: Mapping[str, str], project_ids: set[int], max_ranks: int)
             raise BallotError(_l("Your ballot names a project that is not on this ballot."))
         value = value.strip()
         if not value.isdigit() or not 1 <= int(value) <= max_ranks:
-            raise BallotError(_l("Ranks go from 1 to %(k)d."), k=max_ranks)
+            raise BallotError(_l("Ranks go from 1 to %(k)d."), k=max_ranks, projects=(int(project),))
         rank = int(value)
         if rank in by_rank:
-            raise BallotError(_l("You gave rank %(rank)d to more than one project. Give each rank to one project only."), rank=rank)
+            raise BallotError(_l("You gave rank %(rank)d to more than one project. Give each rank to one project only."),
+                              rank=rank, projects=(by_rank[rank], int(project)))
         by_rank[rank] = int(project)
     if not by_rank:
         raise BallotError(_l("Rank at least one project."))
     for expected in range(1, len(by_rank) + 1):
         if expected not in by_rank:
-            raise BallotError(_l("Your ranks skip number %(rank)d. Use 1, 2, 3… without gaps."), rank=expected)
+            after = tuple(by_rank[r] for r in sorted(by_rank) if r > expected)
+            raise BallotError(_l("Your ranks skip number %(rank)d. Use 1, 2, 3… without gaps."),
+                              rank=expected, projects=after)
     return [by_rank[r] for r in sorted(by_rank)]
