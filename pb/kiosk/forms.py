@@ -56,8 +56,11 @@ class PaperCheckInForm(FlaskForm):
     """One person from the paper event's sign-in list (names and birth dates, not their sheets)."""
 
     name = StringField(_l("Full name on the sign-in list"), validators=[DataRequired(), Length(max=120)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
+    # Shown only after a possible match, as at a kiosk check-in.
+    decision = RadioField(_l("Is this the same person?"), choices=DECISIONS, validators=[Optional()])
+    reason = SelectField(_l("Reason"), choices=[("", "—"), *REASONS], validators=[Optional()])
 
 
 class CancelBatchForm(FlaskForm):

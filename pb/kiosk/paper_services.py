@@ -25,7 +25,7 @@ from pb.errors import DomainError, WrongPhase
 from pb.kiosk.models import PaperBatch, PaperCheckIn, PaperEntry, Site
 from pb.tally.digest import canonical_json
 from pb.voting.models import VoteMark, VoterRollEntry
-from pb.voting.services import check_ranking, register_voter, store_paper_ballot
+from pb.voting.services import AlreadyVoted, admit_in_person, check_ranking, store_paper_ballot
 
 MAX_BATCH = 5000
 INVALID = ["invalid"]  # how an invalid sheet's reading is stored next to a ranking
@@ -74,16 +74,20 @@ def confirm_received(*, actor, batch: PaperBatch, received_count: int) -> PaperB
 
 
 def add_check_in(*, actor, batch: PaperBatch, name: str, birth_date: date, area: Area,
-                 today: date) -> PaperCheckIn:
+                 today: date, decision: str | None = None, reason: str | None = None) -> PaperCheckIn:
     """Put one person from the paper event's sign-in list on the shared voter roll.
 
-    They are marked as having voted on paper at once, so they cannot also vote online or at a
-    kiosk; if the batch is cancelled the mark is taken back. No audit event per person: its
-    sequence would publish a running count; the close event covers the list.
+    The roll is checked as at a kiosk: someone who voted in any channel is refused, and a
+    possible match waits for the liaison's decision (PossibleMatch). They are marked as having
+    voted on paper at once, so they cannot also vote online or at a kiosk; if the batch is
+    cancelled the mark is taken back. No audit event per person: its sequence would publish a
+    running count; the close event covers the list.
     """
     cycle = _open_batch_cycle(batch)
-    entry = register_voter(cycle=cycle, name=name, birth_date=birth_date, area=area,
-                           channel=Channel.paper, today=today)
+    entry = admit_in_person(actor=actor, cycle=cycle, name=name, birth_date=birth_date, area=area,
+                            channel=Channel.paper, today=today, decision=decision, reason=reason)
+    if entry is None:
+        raise AlreadyVoted(_l("Saved: the same person has already voted, so they cannot be on this list."))
     db.session.add(VoteMark(cycle_id=cycle.id, credential=_credential(entry.id), channel=Channel.paper))
     check_in = PaperCheckIn(batch_id=batch.id, roll_entry_id=entry.id)
     db.session.add(check_in)

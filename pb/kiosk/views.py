@@ -16,7 +16,7 @@ from pb.accounts.access import roles
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
-from pb.enums import Role
+from pb.enums import Channel, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.i18n.labels import VOTED_VIA
@@ -36,6 +36,8 @@ from pb.kiosk.forms import (
 from pb.kiosk.models import KioskSession, PaperBatch, Site
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import limit
+from pb.survey.services import new_ticket as new_survey_ticket
+from pb.survey.services import note_turnout
 from pb.transaction import run_action, transaction
 from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.ballot_form import read_ranking
@@ -45,7 +47,8 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 liaisons = roles(Role.liaison, Role.staff)
 # In kiosk mode the shared device can reach only these pages.
 KIOSK_MODE_ENDPOINTS = {"kiosk.start", "kiosk.check_in", "kiosk.ballot", "kiosk.review", "kiosk.project",
-                        "kiosk.thanks", "kiosk.timeout", "kiosk.exit", "accounts.language", "static"}
+                        "kiosk.thanks", "kiosk.timeout", "kiosk.exit", "accounts.language", "static",
+                        "survey.kiosk"}
 
 
 @bp.before_app_request
@@ -219,6 +222,8 @@ def _cast(kiosk, voter: dict):
         with transaction():
             tracker = services.cast_at_kiosk(kiosk=kiosk, credential=voter["credential"],
                                              ranking=voter["draft"], locale=str(get_locale()))
+            note_turnout(cycle=db.session.get(Cycle, kiosk.cycle_id), channel=Channel.kiosk,
+                         locale=str(get_locale()), credential=voter["credential"])  # staff-only, opt-in
     except AlreadyVoted:
         _end_turn()
         flash(_("A ballot was already cast for this person, so nothing was changed."), "error")
@@ -260,6 +265,8 @@ def thanks(kiosk_id: int):
     tracker = session.pop("kiosk_tracker", None)
     if tracker is None:
         return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+    cycle = db.session.get(Cycle, kiosk.cycle_id)
+    session["kiosk_survey"] = new_survey_ticket(cycle, Channel.kiosk, str(get_locale()))  # pb.survey
     response = render_template("kiosk/thanks.html", kiosk=kiosk, tracker=tracker)
     _end_turn(keep_language=False)  # shown in the resident's language; the next one starts afresh
     return response, 200, {"Clear-Site-Data": '"cache", "storage"'}
@@ -319,12 +326,14 @@ def _batch_page(batch, form=None, error=None, status=200, **forms):
     check_in_form = forms.pop("check_in_form", None) or PaperCheckInForm()
     check_in_form.area.choices = [("", "—")] + [(a.slug, a.name) for a in cycle.areas]
     projects = ballot_projects(cycle)
+    tr = Localized(projects, str(get_locale()))  # the typist's language; numbers as on the paper
     return render_template("kiosk/batch.html", batch=batch, cycle=cycle, form=form or SheetForm(),
-                           projects=projects, titles={p.id: p.title for p in projects}, error=error,
+                           projects=projects, tr=tr, titles={p.id: tr(p, "title").text for p in projects}, error=error,
                            totals=paper_services.reconciliation(batch), is_mismatch=paper_services.is_mismatch,
                            first_reading=paper_services.first_reading, check_in_form=check_in_form,
                            confirm_form=forms.pop("confirm_form", None) or ConfirmReceivedForm(),
-                           cancel_form=forms.pop("cancel_form", None) or CancelBatchForm()), status
+                           cancel_form=forms.pop("cancel_form", None) or CancelBatchForm(),
+                           matches=forms.pop("matches", None), voted_via=VOTED_VIA), status
 
 
 def _batch_action(batch, form, change, success: str, **page):
@@ -334,9 +343,11 @@ def _batch_action(batch, form, change, success: str, **page):
     try:
         with transaction():
             change()
+    except PossibleMatch:
+        raise  # the check-in view asks the liaison to decide
     except DomainError as error:
         return _batch_page(batch, error=str(error), status=409 if isinstance(
-            error, paper_services.TwoPersonRule) else 400, **page)
+            error, paper_services.TwoPersonRule | AlreadyVoted) else 400, **page)
     flash(success, "success")
     return redirect(url_for("kiosk.batch", batch_id=batch.id))
 
@@ -363,9 +374,13 @@ def add_paper_check_in(batch_id: int):
     cycle = db.session.get(Cycle, batch.cycle_id)
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     area = next((a for a in cycle.areas if a.slug == form.area.data), None)
-    return _batch_action(batch, form, lambda: paper_services.add_check_in(
-        actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
-        area=area, today=date.today()), _("Added to the check-in list."), check_in_form=form)
+    try:
+        return _batch_action(batch, form, lambda: paper_services.add_check_in(
+            actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
+            area=area, today=date.today(), decision=form.decision.data, reason=form.reason.data),
+            _("Added to the check-in list."), check_in_form=form)
+    except PossibleMatch as error:  # the liaison sees where the match voted, never how
+        return _batch_page(batch, status=409, check_in_form=form, matches=error.matches)
 
 
 @bp.post("/paper/<id:batch_id>/cancel")

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from pb.enums import Channel, Phase, Role
 from pb.kiosk import paper_services
 from pb.kiosk.models import PaperBatch, PaperCheckIn
 from pb.voting.models import Ballot, VoteMark, VoterRollEntry
+from pb.voting.services import cast_ballot, register_voter
 from tests.conftest import csrf_from, login
 from tests.kiosk.conftest import check_in
 from tests.voting.conftest import ranks
@@ -310,3 +312,26 @@ def test_reconciled_paper_ballots_count_in_participation_after_close(app, desks,
     assert cycle.phase == Phase.tallying
     after = staff.get(f"/admin/cycles/{cycle.slug}/participation").get_data(as_text=True)
     assert "3 ballots in the box" in after and "fewer than 20" in after
+
+
+def test_paper_check_in_asks_the_liaison_about_a_possible_match(desks, site, voting_cycle):
+    """A sign-in name one letter off someone who voted online is not silently added: the desk
+    sees where the match voted and decides, and "different person" adds them."""
+    cycle, ids = voting_cycle
+    online = register_voter(cycle=cycle, name="Marisol Reyes", birth_date=date(1980, 1, 2),
+                            area=cycle.areas[0], channel=Channel.online, today=date(2027, 1, 1))
+    online.email_verified = True
+    cast_ballot(cycle=cycle, credential=f"roll:{online.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    db.session.commit()
+    a = desks[0]
+    url = open_batch(a, site, count=1, people=0)
+    before = db.session.scalar(select(func.count()).select_from(PaperCheckIn))
+    held = a.post(f"{url}/check-ins", name="Marisol Reyez", birth_date="1980-01-02", area=areas_slug(site))
+    assert held.status_code == 409 and "already voted online" in held.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PaperCheckIn)) == before
+    decided = a.post(f"{url}/check-ins", name="Marisol Reyez", birth_date="1980-01-02", area=areas_slug(site),
+                     decision="different", reason="family")
+    assert decided.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(PaperCheckIn)) == before + 1
+    same = a.post(f"{url}/check-ins", name="Marisol Reyes", birth_date="1980-01-02", area=areas_slug(site))
+    assert same.status_code == 409 and "already voted" in same.get_data(as_text=True)
