@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.accounts.access import roles
-from pb.admin.codes import qr_data_uri
 from pb.admin.forms import (
     AbandonForm,
     AdvancePhaseForm,
@@ -21,6 +20,7 @@ from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Phase, Role
 from pb.errors import DomainError
+from pb.i18n.filters import language_name
 from pb.i18n.labels import phase_name
 from pb.kiosk import paper_services
 from pb.kiosk import queries as kiosk_queries
@@ -51,7 +51,8 @@ def advance(slug: str):
         flash(_("This form has expired. Please try again."), "error")
         return redirect(url_for("admin.dashboard"))
     return run_action(
-        lambda: lifecycle.advance(actor=current_user, cycle=cycle, current=Phase(form.current.data)),
+        lambda: lifecycle.advance(actor=current_user, cycle=cycle, current=Phase(form.current.data),
+                                  acknowledge_full_funding=form.acknowledge_full_funding.data),
         success=lambda c: _("The cycle is now in the phase “%(phase)s”.", phase=phase_name(c.phase)),
         then=url_for("admin.dashboard"))
 
@@ -104,7 +105,9 @@ def codes(slug: str):
 def _codes_page(cycle, issue_form=None, status=200):
     closed = cycle.phase not in OPEN_PHASES
     credentials = CredentialsForm(access_codes=cycle.allow_access_codes, registration=cycle.allow_registration)
-    return render_template("admin/codes.html", cycle=cycle, issue_form=issue_form or IssueCodesForm(),
+    issue_form = issue_form or IssueCodesForm(language=cycle.locale)
+    issue_form.language.choices = _language_choices(cycle)
+    return render_template("admin/codes.html", cycle=cycle, issue_form=issue_form,
                            void_form=VoidBatchForm(), credentials_form=credentials,
                            batches=code_batches(cycle, with_status=closed)), status
 
@@ -114,6 +117,7 @@ def _codes_page(cycle, issue_form=None, status=200):
 def issue_codes(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     form = IssueCodesForm()
+    form.language.choices = _language_choices(cycle)
     if not form.validate_on_submit():
         return _codes_page(cycle, issue_form=form, status=400)
     try:
@@ -123,8 +127,11 @@ def issue_codes(slug: str):
     except DomainError as error:
         form.count.errors.append(str(error))
         return _codes_page(cycle, issue_form=form, status=400)
-    sheet = [(code, qr_data_uri(cycle.slug, code)) for code in issued]
-    return render_template("admin/code_sheet.html", cycle=cycle, batch=form.batch.data, sheet=sheet)
+    return print_views.code_sheet(cycle, issued, form.language.data or cycle.locale)
+
+
+def _language_choices(cycle) -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in cycle.locales]
 
 
 @bp.post("/cycles/<slug>/codes/void")
@@ -137,7 +144,9 @@ def void_codes(slug: str):
         return redirect(back)
     return run_action(
         lambda: void_batch(actor=current_user, cycle=cycle, batch=form.batch.data.strip()),
-        success=lambda n: ngettext("%(num)d unused code voided.", "%(num)d unused codes voided.", n),
+        # While voting is open, how many were still unused would give away how many were used.
+        success=lambda n: _("The unused codes of this batch are voided.") if cycle.phase == Phase.voting
+        else ngettext("%(num)d unused code voided.", "%(num)d unused codes voided.", n),
         then=back)
 
 
@@ -185,3 +194,6 @@ def participation(slug: str):
     counts = None if cycle.phase in OPEN_PHASES else kiosk_queries.participation(cycle)
     return render_template("admin/participation.html", cycle=cycle, counts=counts,
                            min_cell=kiosk_queries.MIN_CELL)
+
+
+from pb.admin import cycle_views, exports, operations, print_views, users  # noqa: E402,F401  (their routes are on this blueprint)

@@ -59,7 +59,16 @@ FIELDS = {
     "accounts.second_factor": ("code",),
     "accounts.two_factor": ("action", "code", "password"),
     "accounts.logout": (),
-    "admin.advance": ("current",),
+    "admin.advance": ("current", "acknowledge_full_funding"),
+    "admin.new_cycle": ("slug", "title", "description", "locale", "languages", "budget", "currency", "areas",
+                        "min_age", "max_ranks", "rule", "points", "tie_break", "tie_seed", "date_ideas",
+                        "date_voting", "categories"),
+    "admin.edit_cycle": ("title", "description", "languages", "budget", "currency", "min_age", "max_ranks",
+                         "rule", "tie_break", "tie_seed", "kiosk_idle_seconds", "date_ideas", "date_voting",
+                         "date_tallying", "categories"),
+    "admin.add_area": ("name",),
+    "admin.rename_area": ("name",),
+    "admin.retire_area": ("retired",),
     "admin.issue_codes": ("count", "batch"),
     "admin.void_codes": ("batch",),
     "admin.credentials": ("access_codes", "registration"),
@@ -67,7 +76,7 @@ FIELDS = {
     "admin.abandon_kiosk": ("reason",),
     "admin.abandon_batch": ("reason",),
     "kiosk.open_kiosk": ("site",),
-    "kiosk.check_in": ("name", "birth_date", "area", "attest"),
+    "kiosk.check_in": ("name", "birth_date", "area", "attest", "decision", "reason"),
     "kiosk.ballot": ("step", "rank-{p0}", "rank-{p1}", "rank-{p2}", "rank-999999"),
     "kiosk.exit": ("password",),
     "kiosk.open_batch": ("site", "received_on", "received_count"),
@@ -75,7 +84,7 @@ FIELDS = {
     "kiosk.close_batch": (),
     "kiosk.review": ("step",),
     "kiosk.confirm_received": ("received_count",),
-    "kiosk.add_paper_check_in": ("name", "birth_date", "area"),
+    "kiosk.add_paper_check_in": ("name", "birth_date", "area", "decision", "reason"),
     "kiosk.cancel_batch": ("reason",),
     "kiosk.double_entry": ("required",),
     "proposals.new": ("title", "body", "category", "area", "location_text", "locale", "contact"),
@@ -93,6 +102,7 @@ FIELDS = {
     "results.progress": ("status", "percent", "spent", "body", "over_budget_reason"),
     "results.correct_progress": ("status", "percent", "spent", "body", "over_budget_reason", "note"),
     "voting.use_code": ("code",),
+    "voting.decide_held": ("entry", "decision", "reason"),
     "voting.register": ("name", "birth_date", "area", "email", "attest"),
     "voting.ballot": ("step", "rank-{p0}", "rank-{p1}", "rank-{p2}", "rank-0", "rank-abc"),
     "translations.edit": ("text",),  # comments, proposals and projects are translated here
@@ -102,6 +112,14 @@ FIELDS = {
     "deliberation.hide": ("reason",),
     "deliberation.report": ("reason",),
     "deliberation.translate": ("locale", "text"),
+    "survey.online": ("age", "race", "gender", "income", "education", "home_language", "first_time", "voted_local", "area"),
+    "survey.kiosk": ("age", "race", "gender", "income", "education", "home_language", "first_time", "voted_local", "area"),
+    "survey.paper": (),
+    "survey.paper_batch": ("age", "race", "gender", "income", "education", "home_language", "first_time", "voted_local", "area"),
+    "survey.close_paper": (),
+    "survey.population": ("pop-age-18_24", "pop-age-25_34", "pop-gender-woman", "pop-income-under_25k"),
+    "survey.import_population": ("text",),
+    "survey.switch_turnout": ("on",),
 }
 # GET pages that read query parameters.
 QUERY_FIELDS = {
@@ -148,6 +166,8 @@ def targets(app, make, voting_cycle):  # noqa: F811
     batch = liaison.post("/kiosk/paper", data={"site": site.id, "received_on": "2027-01-05",
                                                 "received_count": "50", "csrf_token": token})
     batch_id = int(batch.location.rsplit("/", 1)[1])
+    survey_batch = liaison.post(f"/kiosk/paper-surveys/cycles/{cycle.slug}", data={"csrf_token": token})
+    survey_batch_id = int(survey_batch.location.rsplit("/", 1)[1])
     idea = anon.post(f"/cycles/{ideas_cycle.slug}/ideas/new", data={
         "title": "A bus shelter", "body": "Please add a bus shelter near the clinic.", "category": "transport",
         "area": ideas_cycle.areas[0].slug, "locale": "en", "csrf_token": csrf_from(
@@ -168,6 +188,10 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "admin.advance": (staff, f"/admin/cycles/{v}/advance"), "admin.issue_codes": (staff, f"/admin/cycles/{v}/codes"),
         "admin.void_codes": (staff, f"/admin/cycles/{v}/codes/void"),
         "admin.credentials": (staff, f"/admin/cycles/{v}/credentials"), "admin.sites": (staff, f"/admin/cycles/{v}/sites"),
+        "admin.new_cycle": (staff, "/admin/cycles/new"), "admin.edit_cycle": (staff, f"/admin/cycles/{v}/edit"),
+        "admin.add_area": (staff, f"/admin/cycles/{v}/areas"),
+        "admin.rename_area": (staff, f"/admin/areas/{ideas_cycle.areas[0].id}/rename"),
+        "admin.retire_area": (staff, f"/admin/areas/{ideas_cycle.areas[0].id}/retire"),
         "admin.abandon_kiosk": (staff, f"/admin/kiosks/{kiosk_id}/abandon"),
         "admin.abandon_batch": (staff, f"/admin/paper/{batch_id}/abandon"),
         "kiosk.open_kiosk": (liaison, "/kiosk/sessions"), "kiosk.check_in": (kiosk, f"/kiosk/{kiosk_id}/check-in"),
@@ -190,6 +214,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "results.correct_progress": (staff, f"/progress/{report.id}/correct"),
         "voting.use_code": (voter, f"/cycles/{s}/vote/code"), "voting.register": (voter, f"/cycles/{s}/vote/register"),
         "voting.ballot": (voter, f"/cycles/{s}/ballot"),
+        "voting.decide_held": (liaison, f"/cycles/{s}/vote/held"),
         "voting.tracker": (anon, f"/cycles/{s}/tracker"), "audit.index": (anon, "/audit/"),
         "proposals.index": (anon, f"/cycles/{v}/ideas"), "proposals.review_queue": (staff, f"/admin/cycles/{v}/ideas"),
         "accounts.language": (anon, "/language/es"),
@@ -201,6 +226,14 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "deliberation.hide": (liaison, f"/comments/{comment_id}/hide"),
         "deliberation.report": (anon, f"/comments/{comment_id}/report"),
         "deliberation.translate": (liaison, f"/comments/{comment_id}/translations"),
+        "survey.online": (voter, f"/cycles/{s}/survey"),
+        "survey.kiosk": (kiosk, f"/kiosk/{kiosk_id}/survey"),
+        "survey.paper": (liaison, f"/kiosk/paper-surveys/cycles/{s}"),
+        "survey.paper_batch": (liaison, f"/kiosk/paper-surveys/{survey_batch_id}"),
+        "survey.close_paper": (liaison, f"/kiosk/paper-surveys/{survey_batch_id}/close"),
+        "survey.population": (staff, f"/admin/cycles/{v}/population"),
+        "survey.import_population": (staff, f"/admin/cycles/{v}/population/import"),
+        "survey.switch_turnout": (staff, f"/admin/cycles/{v}/turnout"),
     }
     names = {"p0": ids[0], "p1": ids[1], "p2": ids[2]}
     found = [Target(e, c, u, "POST", tuple(f.format(**names) for f in FIELDS[e])) for e, (c, u) in urls.items()
@@ -222,6 +255,16 @@ def _prepare(target, world):
             page = voter.get(f"/cycles/{world['cycle'].slug}/vote").get_data(as_text=True)
             voter.post(f"/cycles/{world['cycle'].slug}/vote/code",
                        data={"code": world["codes"].pop(), "csrf_token": csrf_from(page)})
+    if target.endpoint == "survey.online":  # a fresh ticket, so answers get read and stored
+        with world["voter"].session_transaction() as s:
+            s["survey"] = {"cycle": world["cycle"].id, "channel": "online", "locale": "",
+                           "ticket": f"fuzz-{REQUESTS['count']}", "seen": 0}
+    if target.endpoint == "survey.kiosk":
+        import time as clock
+
+        with world["kiosk"][0].session_transaction() as s:
+            s["kiosk_survey"] = {"cycle": world["cycle"].id, "channel": "kiosk", "locale": "es",
+                                 "ticket": f"fuzz-{REQUESTS['count']}", "seen": clock.time()}
     if target.endpoint == "kiosk.ballot":
         import time
 
