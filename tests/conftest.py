@@ -165,6 +165,7 @@ class Factory:
 
         self.n += 1
         staff = kw.pop("actor", None) or self.user(Role.staff)
+        kw.setdefault("schedule", default_schedule())
         cycle = create_cycle(actor=staff, slug=kw.pop("slug", f"cycle-{self.n}"),
                              title=kw.pop("title", f"Cycle {self.n}"), locale=kw.pop("locale", "en"),
                              budget_cents=budget_cents,
@@ -214,6 +215,28 @@ class Factory:
                                channel=Channel.online, today=date(2027, 1, 1))
         db.session.commit()
         return entry
+
+
+def default_schedule() -> dict:
+    """Announced dates for every phase after draft, one month apart (readiness needs them)."""
+    from datetime import UTC, datetime
+
+    return {phase: datetime(2027, 1 + i, 1, tzinfo=UTC) for i, phase in enumerate(list(Phase)[1:])}
+
+
+def open_voting(cycle, actor=None):
+    """Open voting as staff would once the readiness checklist passes: a batch of access codes
+    is issued first (the cycle accepts them), and the test cycle's budget, which may cover
+    every project, is acknowledged."""
+    from pb.lifecycle.services import advance
+    from pb.voting.models import AccessCode
+    from pb.voting.services import issue_access_codes
+
+    if cycle.allow_access_codes and not db.session.query(AccessCode).filter_by(cycle_id=cycle.id).count():
+        issue_access_codes(actor=actor, cycle=cycle, count=1, batch="readiness")
+    advance(actor=actor, cycle=cycle, current=Phase.development, acknowledge_full_funding=True)
+    db.session.commit()
+    return cycle
 
 
 @pytest.fixture

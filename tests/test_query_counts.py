@@ -19,6 +19,7 @@ from pb.lifecycle.services import advance, count_votes, publish_result
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
 from pb.results.services import post_progress
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes
+from tests.conftest import open_voting
 
 SMALL, LARGE = 2, 6
 
@@ -68,7 +69,7 @@ def build(make, n: int, slug: str) -> dict:
         for c in range(n):
             post_comment(actor=staff, target=project, body=f"On project {c}", locale="en")
         projects.append(project)
-    advance(actor=staff, cycle=cycle, current=Phase.development)
+    open_voting(cycle, actor=staff)
     codes = issue_access_codes(actor=staff, cycle=cycle, count=1, batch="pages")
     for v in range(5 * n):
         cast_ballot(cycle=cycle, credential=f"bench:{slug}:{v}", ranking=[p.id for p in projects[: 1 + v % 3]],

@@ -53,3 +53,21 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.sid_hash[:8]} user={self.user_id}>"
+
+
+class AccountToken(db.Model):
+    """A single-use emailed link: an invitation to set a first password, or a password reset.
+
+    Only the SHA-256 of the token is stored, so a database reader cannot use a pending link.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "invite" or "reset"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AccountToken {self.id} {self.purpose} user={self.user_id}>"

@@ -88,8 +88,9 @@ IDEAS = [
      "فتح العيادة مساءً مرتين في الأسبوع للعمال."),
 ]
 # Idea index → (cost in dollars, English title if the idea was not in English).
-PROJECT_COSTS = [48_000, 35_000, 42_000, 30_000, 60_000, 18_000, 15_000, 38_000, 45_000, 12_000,
-                 8_000, 25_000]
+# $720,000 of projects for a $400,000 budget: the vote decides which are funded.
+PROJECT_COSTS = [95_000, 60_000, 80_000, 55_000, 120_000, 35_000, 30_000, 70_000, 85_000, 25_000,
+                 15_000, 50_000]
 TRANSLATIONS = {  # (idea index, locale) → title
     (0, "es"): "Transporte gratuito a diálisis y quimioterapia",
     (0, "ar"): "نقل مجاني إلى غسيل الكلى والعلاج الكيميائي",
@@ -136,8 +137,11 @@ def load_demo() -> bool:
     ideas = _submit_ideas(cycle, staff, liaison, users[Role.resident])
     advance(actor=staff, cycle=cycle, current=Phase.ideas)
     projects = _develop_projects(cycle, staff, users[Role.liaison], ideas)
+    # Sites and access codes exist before voting opens, as the readiness checklist requires.
+    sites = [add_site(actor=staff, cycle=cycle, name=SITES[area.slug], area=area) for area in cycle.areas]
+    codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
     advance(actor=staff, cycle=cycle, current=Phase.development)
-    _cast_demo_ballots(cycle, staff, users[Role.liaison], [p.id for p in projects])
+    _cast_demo_ballots(cycle, users[Role.liaison], [p.id for p in projects], sites, codes)
     _completed_cycle(staff, users["staff2@example.org"], users[Role.liaison])
     return True
 
@@ -151,7 +155,7 @@ def _create_demo_cycle(staff) -> Cycle:
         description=("Mercy Eastside Health sets aside $400,000 of its community benefit funds "
                      "for projects chosen by residents of Riverside, Hillcrest and Old Mill."),
         languages=["en", "es", "ar"], areas=AREAS, schedule=schedule,
-        rule="greedy", tie_break="lexicographic", max_ranks=5, min_age=14,
+        rule="greedy", tie_break="lexicographic", max_ranks=5, min_age=14, use_kiosks=True,
     )
     # Demo content arrives already checked: only reviewed translations are shown.
     set_translation(obj=cycle, field="title", locale="es", text="Fondo Comunitario de Salud de Eastside 2027",
@@ -214,7 +218,7 @@ def _develop_projects(cycle, staff, liaison, ideas) -> list:
     return projects
 
 
-def _cast_demo_ballots(cycle, staff, liaison, project_ids: list[int]) -> None:
+def _cast_demo_ballots(cycle, liaison, project_ids: list[int], sites, codes) -> None:
     """Synthetic voters with skewed preferences, through the real roll, kiosk, paper and casting
     services: access codes online, registered voters online, kiosk sessions and a paper batch."""
     rng = random.Random(2027)  # fixed seed: the demo is the same on every machine
@@ -228,10 +232,8 @@ def _cast_demo_ballots(cycle, staff, liaison, project_ids: list[int]) -> None:
                 picked.append(pick)
         return picked
 
-    sites = [add_site(actor=staff, cycle=cycle, name=SITES[area.slug], area=area) for area in cycle.areas]
     kiosks = [open_session(actor=liaison, cycle=cycle, site=site, device_token=f"demo-{site.id}")
               for site in sites]
-    codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
     locales, today = cycle.locales, date(2027, 4, 1)
     for n in range(BALLOTS):
         area = cycle.areas[n % len(cycle.areas)]
@@ -281,7 +283,8 @@ def _completed_cycle(staff, second_staff, liaison) -> None:
         description="Residents of Northgate decided how to spend $250,000 of Mercy Northgate's community benefit funds.",
         languages=["en", "es"], areas=[("north", "North Side"), ("south", "South Side")],
         schedule={phase: start + timedelta(weeks=5 * i) for i, phase in enumerate(list(Phase)[1:])},
-        rule="greedy", tie_break="lexicographic", max_ranks=3, min_age=14)
+        rule="greedy", tie_break="lexicographic", max_ranks=3, min_age=14,
+        allow_access_codes=False)  # registered voters only
     advance(actor=staff, cycle=cycle, current=Phase.draft)
     advance(actor=staff, cycle=cycle, current=Phase.ideas)
     projects = []

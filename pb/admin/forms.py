@@ -6,6 +6,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 class AdvancePhaseForm(FlaskForm):
     current = HiddenField(validators=[DataRequired()])
+    # Opening voting when the ready projects fit in the budget needs this box ticked.
+    acknowledge_full_funding = BooleanField(
+        _l("I understand: every project will be funded and the vote cannot change the outcome."))
 
 
 class AbandonForm(FlaskForm):

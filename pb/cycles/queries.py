@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from sqlalchemy import select
 
 from pb.cycles.models import Cycle
@@ -11,6 +11,9 @@ from pb.enums import Phase
 
 
 def get_cycle_or_404(slug: str, *, include_draft: bool = False) -> Cycle:
+    # g.staff_preview: set only by the staff-only preview route (pb.admin.cycle_views), which
+    # renders the public page itself so a draft looks exactly as residents will see it.
+    include_draft = include_draft or g.get("staff_preview") == slug
     cycle = db.session.scalars(select(Cycle).filter_by(slug=slug)).first()
     if cycle is None or (cycle.phase == Phase.draft and not include_draft):
         abort(404)

@@ -11,6 +11,7 @@ from pb.db import db
 from pb.enums import Phase
 from pb.errors import DomainError, WrongPhase
 from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
+from pb.lifecycle import readiness
 from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
@@ -19,12 +20,14 @@ from pb.transaction import after_commit
 from pb.voting.seal import compact_storage, seal_box
 
 
-def advance(*, actor, cycle: Cycle, current: Phase) -> Cycle:
+def advance(*, actor, cycle: Cycle, current: Phase, acknowledge_full_funding: bool = False) -> Cycle:
     """Move the cycle to the phase after `current`.
 
     `current` is what the staff member saw when they pressed the button, so a double click
     or two staff acting at once cannot skip a phase. Publication is its own step
-    (`publish_result`): the count decides when a cycle leaves counting.
+    (`publish_result`): the count decides when a cycle leaves counting. Voting opens only
+    when the readiness checklist passes, and, if the ready projects fit in the budget, only
+    once staff acknowledge that the vote cannot change the outcome.
     """
     lock_cycle(cycle, exclusive=True)
     if cycle.phase != current:
@@ -34,16 +37,22 @@ def advance(*, actor, cycle: Cycle, current: Phase) -> Cycle:
     if cycle.phase == Phase.tallying:
         raise WrongPhase(_l("Count the votes and have a second staff member publish the result."))
     if cycle.phase.next == Phase.voting:
-        _check_ready_for_voting(cycle)
+        _check_ready_for_voting(cycle, acknowledged=acknowledge_full_funding)
         freeze_ballot(actor=actor, cycle=cycle)  # the chain keeps the ballot as voters see it
     if cycle.phase == Phase.voting:
         _close_voting(actor=actor, cycle=cycle)
     return _move(actor=actor, cycle=cycle, to=cycle.phase.next)
 
 
-def _check_ready_for_voting(cycle: Cycle) -> None:
-    if not ballot_projects(cycle):
-        raise DomainError(_l("Mark at least one project ready for the ballot before voting opens."))
+def _check_ready_for_voting(cycle: Cycle, *, acknowledged: bool) -> None:
+    """Refuse to open voting while any readiness item fails (pb.lifecycle.readiness)."""
+    failing = readiness.blocking(readiness.readiness(cycle), acknowledged=acknowledged)
+    if failing:
+        raise NotReady(_l("Voting cannot open yet: %(items)s"), items=" ".join(str(i) for i in failing))
+
+
+class NotReady(DomainError):
+    """The readiness checklist has a problem, or a warning nobody acknowledged."""
 
 
 def _close_voting(*, actor, cycle: Cycle) -> None:

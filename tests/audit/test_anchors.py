@@ -21,6 +21,7 @@ from pb.results.models import TallySnapshot
 from pb.results.verify import freeze_ballot
 from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot, BoxSeal
+from tests.conftest import open_voting
 from pb.voting.seal import canonical_ballots
 from tests.results.conftest import cast_cycle, published  # noqa: F401  (fixtures)
 from tests.voting.conftest import voting_cycle  # noqa: F401  (fixture)
@@ -237,7 +238,8 @@ def test_11_changing_ballot_text_after_voting_opened_is_caught(app, make, runner
     recorded at the opening (the texts voters read are evidence too)."""
     cycle = make.cycle(phase=Phase.development, languages=["es"])
     project = make.project(cycle)
-    advance(actor=None, cycle=cycle, current=Phase.development)
+    make.project(cycle)  # the ballot needs two projects
+    open_voting(cycle)
     db.session.commit()
     anchor, freeze = head(), event_of("ballot.freeze")
     assert freeze.data["ballot"]["projects"][0]["title"]["es"].endswith("[es]")

@@ -6,7 +6,7 @@ from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.deliberation.models import Comment
 from pb.enums import Phase, Role
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, open_voting
 
 
 def page_and_token(client, url):
@@ -86,7 +86,8 @@ def test_comments_close_after_voting(app, make):
     cycle, project = setup(app, make)
     from pb.lifecycle.services import advance
 
-    advance(actor=None, cycle=cycle, current=Phase.development)
+    make.project(cycle)  # the ballot needs two projects
+    open_voting(cycle)
     advance(actor=None, cycle=cycle, current=Phase.voting)
     db.session.commit()
     resident = as_user(app, make, Role.resident)

@@ -11,6 +11,7 @@ from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.models import ContentTranslation
 from pb.lifecycle.services import advance
 from pb.proposals import services
+from tests.conftest import open_voting
 from pb.proposals.models import Idea, Project
 from tests.proposals.conftest import count, form, idea
 
@@ -229,7 +230,8 @@ def test_ballot_projects_freeze_when_voting_opens(make, staff):
     """Once voting opens no project can be created, edited, translated, or put on or off the ballot."""
     cycle = make.cycle(phase=Phase.development, languages=["es"])
     project = make.project(cycle, actor=staff)
-    advance(actor=staff, cycle=cycle, current=Phase.development)
+    make.project(cycle, actor=staff)  # the ballot needs two projects
+    open_voting(cycle, actor=staff)
     db.session.commit()
     for attempt in (
         lambda: services.update_project(actor=staff, project=project, title="New title", cost_cents=5,
@@ -244,7 +246,7 @@ def test_ballot_projects_freeze_when_voting_opens(make, staff):
             attempt()
         db.session.rollback()
     assert db.session.get(Project, project.id).status == ProjectStatus.ready
-    assert count(Project) == 1
+    assert count(Project) == 2  # the two ready projects, nothing added
 
 
 def test_update_records_what_changed(make, cycle, staff):

@@ -12,7 +12,7 @@ from pb.i18n.content import set_translation
 from pb.lifecycle.services import advance
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, open_voting
 from tests.proposals.conftest import count, form, idea
 
 
@@ -309,7 +309,8 @@ def test_project_edits_are_refused_once_voting_opens(client, make, staff):
     """After voting opens the edit page says so and a posted edit changes nothing."""
     cycle = make.cycle(phase=Phase.development)
     project = make.project(cycle, actor=staff)
-    advance(actor=staff, cycle=cycle, current=Phase.development)
+    make.project(cycle, actor=staff)  # the ballot needs two projects
+    open_voting(cycle, actor=staff)
     db.session.commit()
     login(client, staff)
     assert "can no longer change" in text(client.get(f"/admin/projects/{project.id}/edit"))

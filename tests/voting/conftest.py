@@ -6,7 +6,7 @@ from pb.db import db
 from pb.enums import Phase
 from pb.lifecycle.services import advance
 from pb.voting.services import issue_access_codes
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, open_voting
 
 
 @pytest.fixture
@@ -14,8 +14,7 @@ def voting_cycle(make):
     """A cycle in voting with four ready projects (ids returned in creation order)."""
     cycle = make.cycle(phase=Phase.development)
     projects = [make.project(cycle, cost_cents=(i + 1) * 10_000_00, title=f"Project {i}") for i in range(4)]
-    advance(actor=None, cycle=cycle, current=Phase.development)
-    db.session.commit()
+    open_voting(cycle)
     return cycle, [p.id for p in projects]
 
 

@@ -9,7 +9,7 @@ from pb.enums import CodeStatus, Phase, Role
 from pb.lifecycle.services import advance
 from pb.voting.models import AccessCode, Ballot, BoxSeal, Tracker
 from pb.voting.services import issue_access_codes
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, open_voting
 from tests.voting.conftest import enter_code, ranks, tracker_in
 
 REPETITIONS = 20
@@ -19,6 +19,7 @@ VOTERS = 60
 def _cycle_in_voting(make, staff):
     cycle = make.cycle(phase=Phase.development, actor=staff)
     ids = [make.project(cycle, cost_cents=(i + 1) * 10_000_00, title=f"Project {i}").id for i in range(4)]
+    open_voting(cycle, actor=staff)
     advance(actor=staff, cycle=cycle, current=Phase.development)
     codes = issue_access_codes(actor=staff, cycle=cycle, count=VOTERS, batch="race")
     db.session.commit()

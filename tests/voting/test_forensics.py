@@ -20,6 +20,7 @@ from pb.enums import Channel, Phase, Role
 from pb.lifecycle.services import advance
 from pb.transaction import transaction
 from pb.voting.services import cast_ballot
+from tests.conftest import open_voting
 
 VOTERS = 60
 CHANCE = 6  # a random pairing of 60 gets 6 or more right with probability below 0.1%
@@ -29,7 +30,7 @@ def _cast_in_known_order(make):
     staff = make.user(Role.staff)
     cycle = make.cycle(phase=Phase.development, actor=staff, max_ranks=3)
     ids = [make.project(cycle, cost_cents=10_000_00, title=f"Project {i}").id for i in range(6)]
-    advance(actor=staff, cycle=cycle, current=Phase.development)
+    open_voting(cycle, actor=staff)
     db.session.commit()
     voters = []
     for ranking in itertools.islice(itertools.permutations(ids, 3), VOTERS):
