@@ -21,6 +21,8 @@ class IssueCodesForm(FlaskForm):
     count = IntegerField(_l("Number of codes"), validators=[InputRequired(), NumberRange(min=1, max=10_000)])
     batch = StringField(_l("Batch name (for example the site or event)"),
                         validators=[DataRequired(), Length(max=64)])
+    # Any value is safe: pb.admin.print_views keeps only the cycle's own languages.
+    language = SelectField(_l("Language of the printed cards"), validate_choice=False)
 
 
 class VoidBatchForm(FlaskForm):
@@ -30,6 +32,8 @@ class VoidBatchForm(FlaskForm):
 class CredentialsForm(FlaskForm):
     access_codes = BooleanField(_l("Printed access codes"))
     registration = BooleanField(_l("Online registration with email"))
+    personal_codes = BooleanField(_l("Personal codes: the code holder gives name and birth date, so the code "
+                                     "counts on the voter roll (can change only before voting opens)"))
 
 
 class SiteForm(FlaskForm):

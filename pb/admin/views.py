@@ -104,7 +104,8 @@ def codes(slug: str):
 
 def _codes_page(cycle, issue_form=None, status=200):
     closed = cycle.phase not in OPEN_PHASES
-    credentials = CredentialsForm(access_codes=cycle.allow_access_codes, registration=cycle.allow_registration)
+    credentials = CredentialsForm(access_codes=cycle.allow_access_codes, registration=cycle.allow_registration,
+                                  personal_codes=cycle.personal_access_codes)
     issue_form = issue_form or IssueCodesForm(language=cycle.locale)
     issue_form.language.choices = _language_choices(cycle)
     return render_template("admin/codes.html", cycle=cycle, issue_form=issue_form,
@@ -160,7 +161,7 @@ def credentials(slug: str):
         return redirect(back)
     return run_action(
         lambda: set_credentials(actor=current_user, cycle=cycle, access_codes=form.access_codes.data,
-                                registration=form.registration.data),
+                                registration=form.registration.data, personal_codes=form.personal_codes.data),
         success=_("Voting credentials saved."), then=back)
 
 

@@ -71,7 +71,7 @@ FIELDS = {
     "admin.retire_area": ("retired",),
     "admin.issue_codes": ("count", "batch"),
     "admin.void_codes": ("batch",),
-    "admin.credentials": ("access_codes", "registration"),
+    "admin.credentials": ("access_codes", "registration", "personal_codes"),
     "admin.sites": ("name", "area"),
     "admin.abandon_kiosk": ("reason",),
     "admin.abandon_batch": ("reason",),
