@@ -1,8 +1,13 @@
 """Public pages: the home page, a cycle's page and its ballot projects."""
 
-from flask import Blueprint, abort, render_template, url_for
-from flask_babel import get_locale
+import math
+from datetime import datetime
 
+from babel.dates import get_timezone_name
+from flask import Blueprint, abort, render_template, url_for
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
+
+from pb import clock
 from pb.accounts.access import public
 from pb.cycles import queries
 from pb.db import db
@@ -28,8 +33,36 @@ def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug)
     projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
     return render_template("cycles/detail.html", cycle=cycle, projects=projects,
-                           idea_counts=proposals.idea_counts(cycle), phases=list(Phase)[1:],
+                           idea_counts=proposals.idea_counts(cycle), phases=phase_spans(cycle),
+                           zone=_zone_name(),
+                           closes=_voting_closes(cycle),
                            tr=Localized([cycle, *cycle.areas, *projects], str(get_locale())))
+
+
+def _zone_name() -> str:
+    """The site's time zone in the reader's words ("Central Time", "hora central", "UTC")."""
+    zone = get_timezone()
+    if str(zone) in ("UTC", "Etc/UTC"):  # Babel calls it "Unknown Region (UTC) Time"
+        return format_datetime(clock.now(), "zzzz")
+    return get_timezone_name(zone, locale=str(get_locale()))
+
+
+def phase_spans(cycle) -> list[tuple[Phase, datetime | None, datetime | None]]:
+    """(phase, announced start, announced end) for every public phase; a phase ends when the
+    next phase with a date starts."""
+    phases = list(Phase)[1:]
+    starts = [cycle.starts_at(p) for p in phases]
+    return [(p, starts[i], next((s for s in starts[i + 1:] if s), None)) for i, p in enumerate(phases)]
+
+
+def _voting_closes(cycle) -> dict | None:
+    """During voting: when it closes (the announced start of tallying), in the reader's
+    language and the site's time zone, and in how many days."""
+    closes = cycle.starts_at(Phase.tallying) if cycle.phase == Phase.voting else None
+    if closes is None:
+        return None
+    return {"at": closes, "date": format_date(closes, "long"), "time": format_time(closes, "short"),
+            "days": max(0, math.ceil((closes - clock.now()).total_seconds() / 86400))}
 
 
 @bp.get("/projects/<id:project_id>")

@@ -15,6 +15,7 @@ from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.content import set_translation
 from pb.proposals.models import Idea, Project
 
+from pb.proposals.rules import strip_controls
 MAX_COMMENT = 2000
 PER_HOUR = 10  # comments per account per hour, counted in the database (shared by all servers)
 REPORTS_PER_HOUR = 10  # reports per account per hour: reporting is cheap, moderating is not
@@ -26,7 +27,7 @@ def post_comment(*, actor, target: Idea | Project, body: str, locale: str,
                  parent: Comment | None = None) -> Comment:
     """A comment (or a reply) in the writer's own language, while the cycle is deliberating."""
     _no_observer(actor)
-    body = body.strip()
+    body = strip_controls(body).strip()
     if not body or len(body) > MAX_COMMENT:
         raise DomainError(_l("Comments need between 1 and %(n)d characters."), n=MAX_COMMENT)
     if target.cycle.phase not in OPEN_PHASES:
@@ -52,7 +53,7 @@ def translate_comment(*, actor, comment: Comment, locale: str, text: str) -> Non
     """A liaison attaches a human translation, shown beside the original."""
     if actor.role not in (Role.liaison, Role.staff):
         raise NotAllowed(_l("Only liaisons and staff can add translations."))
-    text = text.strip()
+    text = strip_controls(text).strip()
     if not text or len(text) > MAX_COMMENT or locale == comment.locale:
         raise DomainError(_l("Write the translation in another language (up to %(n)d characters)."), n=MAX_COMMENT)
     set_translation(obj=comment, field="body", locale=locale, text=text, translator=actor)

@@ -23,7 +23,15 @@ LIAISON_HOURLY_LIMIT = 200
 
 # What a browser reads as a tag: "<script", "</p", "<!--", "<?php". "a < b" and "<3" stay allowed.
 _MARKUP = re.compile(r"<(?:[/?]?[A-Za-z]|!)")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidi embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069): one typed override can reverse the text after it on every page it is shown
+# on. Pages isolate user text with dir="auto" instead; the marks U+200E/U+200F are kept.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters and bidi override/embedding/isolate characters."""
+    return _INVISIBLE.sub("", text)
 
 
 def clean_text(value: str | None, *, field, limits: tuple[int, int] | int,

@@ -284,6 +284,21 @@ def tracker(slug: str):
     cycle = get_cycle_or_404(slug)
     form, seal, found = TrackerForm(request.args), db.session.get(BoxSeal, cycle.id), None
     if request.args and form.validate() and seal is not None:
-        code = form.tracker.data.strip().upper()
-        found = db.session.get(Tracker, (cycle.id, code)) is not None
+        code = _tracker_code(form.tracker.data)
+        found = None if code is None else db.session.get(Tracker, (cycle.id, code)) is not None
+        if code is None:
+            form.tracker.errors.append(_("A tracker code has 12 letters and digits. It never uses "
+                                         "O, 0, I, L or 1, so check the characters you typed."))
     return render_template("voting/tracker.html", cycle=cycle, form=form, seal=seal, found=found)
+
+
+def _tracker_code(typed: str) -> str | None:
+    """"abcd efgh-jkmn" → "ABCD-EFGH-JKMN"; None when it cannot be a tracker.
+
+    Spaces, dashes and lower case are accepted. Confusable characters are not guessed: the
+    alphabet leaves out both O and 0 and all of I, L and 1, so a typed O could be neither.
+    """
+    bare = "".join(c for c in typed.upper() if c not in " -\u2010\u2011\u2012\u2013\u2014\t")
+    if len(bare) != 12 or any(c not in services.ALPHABET for c in bare):
+        return None
+    return "-".join(bare[i:i + 4] for i in range(0, 12, 4))

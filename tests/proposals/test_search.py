@@ -71,3 +71,14 @@ def test_page_number_is_clamped(client, make, cycle):
     db.session.commit()
     page = html.unescape(client.get(f"/cycles/{cycle.slug}/ideas?page=99999").get_data(as_text=True))
     assert "Page 2 of 2" in page and "Page 99999" not in page
+
+
+def test_bidi_override_characters_are_stripped(client, make, cycle):
+    """A right-to-left override typed into an idea or a comment cannot reverse the page's text."""
+    from pb.deliberation.services import post_comment  # noqa: PLC0415 - deliberation sits above proposals
+    item = idea(cycle, make.user(Role.resident), title="Bus \u202estop\u202c shelter",
+                body="A roof \u2066at the\u2069 stop for rainy days.")
+    comment = post_comment(actor=make.user(Role.resident), target=item, body="Yes \u202dplease\u202c \u200f!", locale="en")
+    db.session.commit()
+    assert item.title == "Bus stop shelter" and item.body == "A roof at the stop for rainy days."
+    assert comment.body == "Yes please \u200f!"  # the right-to-left mark (not an override) is kept

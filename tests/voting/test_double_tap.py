@@ -5,6 +5,8 @@ import threading
 from sqlalchemy import func, select
 
 from pb.db import db
+from pb.enums import Phase, Role
+from pb.lifecycle.services import advance
 from pb.voting.models import Ballot, Tracker, VoteMark
 from tests.voting.conftest import enter_code, ranks, tracker_in
 
@@ -172,3 +174,20 @@ def test_budget_meter_is_rendered_on_review_and_ballot(client, voting_cycle, cod
     edit = client.post(f"/cycles/{cycle.slug}/ballot",
                        data={"csrf_token": token, "step": "edit", **ranks(ids, 2, 0)}).get_data(as_text=True)
     assert f"You ranked projects costing $40,000.00 of ${budget}.00." in edit
+
+
+def test_tracker_lookup_accepts_spaces_dashes_and_lower_case(app, client, voting_cycle, codes, make):
+    """'abcd efgh jkmn', 'ABCDEFGHJKMN' and 'abcd–efgh–jkmn' all find the tracker; a code with an O
+    (never in the alphabet) gets a clear message instead of a guess."""
+    cycle, ids = voting_cycle
+    client.code = codes[0]
+    form, _ = reviewed(client, cycle, ids, 1)
+    tracker = confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form))
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    bare = tracker.replace("-", "")
+    for typed in (bare.lower(), bare, f" {bare[:4]} {bare[4:8]} {bare[8:]} ".lower(), tracker.replace("-", "\u2013")):
+        page = client.get(f"/cycles/{cycle.slug}/tracker", query_string={"tracker": typed}).get_data(as_text=True)
+        assert "sealed box of 1 ballot" in page, typed
+    page = client.get(f"/cycles/{cycle.slug}/tracker", query_string={"tracker": "O" + bare[1:]}).get_data(as_text=True)
+    assert "never uses" in page and "sealed box of" not in page and "did not find" not in page
