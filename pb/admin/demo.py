@@ -16,7 +16,13 @@ from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role, TranslationStatus
 from pb.i18n.content import set_translation
-from pb.kiosk.paper_services import close_batch, enter_sheet, open_batch
+from pb.kiosk.paper_services import (
+    add_check_in,
+    close_batch,
+    confirm_received,
+    enter_sheet,
+    open_batch,
+)
 from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
 from pb.lifecycle.services import advance, count_votes, publish_result
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
@@ -141,7 +147,7 @@ def load_demo() -> bool:
     sites = [add_site(actor=staff, cycle=cycle, name=SITES[area.slug], area=area) for area in cycle.areas]
     codes = issue_access_codes(actor=staff, cycle=cycle, count=60, batch="demo-library")
     advance(actor=staff, cycle=cycle, current=Phase.development)
-    _cast_demo_ballots(cycle, users[Role.liaison], [p.id for p in projects], sites, codes)
+    _cast_demo_ballots(cycle, users[Role.liaison], staff, [p.id for p in projects], sites, codes)
     _completed_cycle(staff, users["staff2@example.org"], users[Role.liaison])
     return True
 
@@ -218,7 +224,7 @@ def _develop_projects(cycle, staff, liaison, ideas) -> list:
     return projects
 
 
-def _cast_demo_ballots(cycle, liaison, project_ids: list[int], sites, codes) -> None:
+def _cast_demo_ballots(cycle, liaison, staff, project_ids: list[int], sites, codes) -> None:
     """Synthetic voters with skewed preferences, through the real roll, kiosk, paper and casting
     services: access codes online, registered voters online, kiosk sessions and a paper batch."""
     rng = random.Random(2027)  # fixed seed: the demo is the same on every machine
@@ -244,7 +250,7 @@ def _cast_demo_ballots(cycle, liaison, project_ids: list[int], sites, codes) -> 
                         channel=Channel.online, locale=locale)
         elif n % 3 == 0:
             kiosk = kiosks[n % len(kiosks)]
-            credential = check_in(kiosk=kiosk, name=f"Demo Voter {n}", birth_date=birth_date,
+            credential = check_in(actor=liaison, kiosk=kiosk, name=f"Demo Voter {n}", birth_date=birth_date,
                                   area=area, today=today)
             cast_at_kiosk(kiosk=kiosk, credential=credential, ranking=ranking(), locale=locale)
         else:
@@ -254,12 +260,18 @@ def _cast_demo_ballots(cycle, liaison, project_ids: list[int], sites, codes) -> 
                         channel=Channel.online, locale=locale)
     for kiosk in kiosks:
         close_session(actor=liaison, kiosk=kiosk)
+    # A paper event under the two-person rule: the liaison opens the batch and lists who came,
+    # a staff member counts the sheets again, each sheet is typed by both, staff closes it.
     batch = open_batch(actor=liaison, cycle=cycle, site=sites[0], received_on=today, received_count=25)
+    confirm_received(actor=staff, batch=batch, received_count=25)
+    for p in range(25):
+        add_check_in(actor=liaison, batch=batch, name=f"Paper Participant {p}", area=cycle.areas[p % 3],
+                     birth_date=date(1940 + p, 1 + p % 12, 20), today=today)
     for sheet in range(1, 26):
-        reason = "Two projects marked 1" if sheet == 7 else ""
-        enter_sheet(actor=liaison, batch=batch, sheet_no=sheet, ranking=[] if reason else ranking(),
-                    invalid_reason=reason)
-    close_batch(actor=liaison, batch=batch)
+        reason, marks = ("Two projects marked 1", []) if sheet == 7 else ("", ranking())
+        for typist in (liaison, staff):
+            enter_sheet(actor=typist, batch=batch, sheet_no=sheet, ranking=marks, invalid_reason=reason)
+    close_batch(actor=staff, batch=batch)
 
 
 NORTHGATE_PROJECTS = [  # (title, dollars, progress: (status, percent, spent dollars, note) or None)
