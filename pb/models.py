@@ -9,10 +9,18 @@ from pb.kiosk.models import KioskSession, PaperBatch, PaperEntry, Site
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.security.models import RateCounter
+from pb.survey.models import (
+    PopulationCount,
+    SurveyBatch,
+    SurveyResponse,
+    SurveyTicketUse,
+    TurnoutDay,
+)
 from pb.voting.models import AccessCode, Ballot, BoxSeal, RollKey, VoteMark, VoterRollEntry
 
 __all__ = [
     "AccessCode", "Area", "AuditEvent", "Ballot", "BoxSeal", "Comment", "ContentTranslation", "Cycle",
     "CycleLanguage", "Idea", "KioskSession", "PaperBatch", "PaperEntry", "PhaseDate", "Project",
     "ProgressUpdate", "RateCounter", "RollKey", "Site", "TallySnapshot", "User", "VoteMark", "VoterRollEntry",
+    "PopulationCount", "SurveyBatch", "SurveyResponse", "SurveyTicketUse", "TurnoutDay",
 ]

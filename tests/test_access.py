@@ -66,6 +66,20 @@ POLICY = {
     "kiosk.start": {Role.liaison, Role.staff},
     "kiosk.thanks": {Role.liaison, Role.staff},
     "kiosk.timeout": {Role.liaison, Role.staff},
+    "survey.charts": {Role.staff},
+    "survey.close_paper": {Role.liaison, Role.staff},
+    "survey.equity": PUBLIC,
+    "survey.import_population": {Role.staff},
+    "survey.kiosk": {Role.liaison, Role.staff},
+    "survey.online": PUBLIC,
+    "survey.paper": {Role.liaison, Role.staff},
+    "survey.paper_batch": {Role.liaison, Role.staff},
+    "survey.population": {Role.staff},
+    "survey.record": {Role.staff},
+    "survey.record_csv": {Role.staff},
+    "survey.report": {Role.staff},
+    "survey.switch_turnout": {Role.staff},
+    "survey.turnout_page": {Role.staff},
     "proposals.detail": PUBLIC,
     "proposals.edit_project": {Role.staff},
     "proposals.index": PUBLIC,
@@ -134,7 +148,7 @@ def sample_url(app, endpoint: str, cycle, method: str | None = None) -> tuple[st
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x", "kiosk_id": 1, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Cycle", "object_id": cycle.id, "field": "title", "lang": "es",
-              "comment_id": 1, "update_id": 1}
+              "comment_id": 1, "survey_batch_id": 1, "update_id": 1}
     method = method or ("POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET")
     with app.test_request_context():
         return app.url_for(endpoint, **{k: values[k] for k in rule.arguments}), method

@@ -53,6 +53,8 @@ class Cycle(db.Model):
     use_kiosks: Mapped[bool] = mapped_column(default=False)
     # Every paper sheet typed twice by two people; only a cycle can turn it off (audited).
     paper_double_entry: Mapped[bool] = mapped_column(default=True)
+    # Staff-only daily participation while voting (pb.survey); off unless a cycle opts in (audited).
+    live_turnout: Mapped[bool] = mapped_column(default=False)
     # The idea categories this cycle offers (keys of pb.i18n.labels.CATEGORY_NAMES), in order.
     categories: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

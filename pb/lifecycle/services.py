@@ -16,6 +16,7 @@ from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
 from pb.results.verify import freeze_ballot
+from pb.survey.services import seal_survey
 from pb.transaction import after_commit
 from pb.voting.seal import compact_storage, seal_box
 
@@ -64,6 +65,7 @@ def _close_voting(*, actor, cycle: Cycle) -> None:
     if open_kiosk_sessions(cycle) or open_or_unreconciled_batches(cycle):
         raise DomainError(_l("Close or abandon every open kiosk and paper batch before voting closes."))
     seal_box(actor=actor, cycle=cycle)
+    seal_survey(actor=actor, cycle=cycle)  # survey answers and day counts are shuffled with the box
     after_commit(compact_storage)
 
 

@@ -31,6 +31,8 @@ from pb.i18n.labels import VOTED_VIA
 from pb.mail import send_mail
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
+from pb.survey.services import new_ticket as new_survey_ticket
+from pb.survey.services import note_turnout
 from pb.transaction import run_action, transaction
 from pb.voting import services
 from pb.voting.ballot_flow import read_submission, render_submission
@@ -212,6 +214,8 @@ def ballot(slug: str):
             with transaction():
                 tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=submission.ranking,
                                                channel=Channel.online, locale=str(get_locale()), tracker=tracker)
+                note_turnout(cycle=cycle, channel=Channel.online, locale=str(get_locale()),
+                             credential=credential)  # staff-only live turnout, if the cycle opted in
         except services.AlreadyVoted:
             return _already_voted(cycle, tracker)
         except DomainError as error:
@@ -275,6 +279,7 @@ def voted(slug: str):
     tracker = session.pop("tracker", None)
     if tracker is None:
         return redirect(url_for("cycles.detail", slug=slug))
+    session["survey"] = new_survey_ticket(cycle, Channel.online)  # one optional survey (pb.survey)
     return render_template("voting/voted.html", cycle=cycle, tracker=tracker)
 
 

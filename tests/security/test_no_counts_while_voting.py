@@ -16,8 +16,9 @@ from pb.db import db
 from pb.enums import Channel, Phase, Role
 from pb.kiosk.services import add_site, check_in, open_session
 from pb.proposals.models import Project
+from pb.survey.services import switch_live_turnout
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes, register_voter
-from tests.conftest import login, open_voting
+from tests.conftest import csrf_from, login, open_voting
 
 ROLES = [None, Role.resident, Role.liaison, Role.observer, Role.staff]
 MASKS = [  # values that differ between any two requests, whatever the data
@@ -99,3 +100,33 @@ def test_nothing_changes_on_any_page_when_people_vote(app, make, cycle_in_voting
     after = _crawl(app, users, urls)
     changed = sorted(key for key in before if before[key] != after[key])
     assert changed == [], changed
+
+
+def test_with_live_turnout_on_only_the_staff_turnout_page_changes(app, make, cycle_in_voting):
+    """The one documented exception: a cycle that switched live turnout on shows staff, on
+    its turnout page only, daily participation; every other page and every other role sees
+    nothing change when people vote."""
+    cycle, ids, codes = cycle_in_voting
+    users = {role: make.user(role) for role in ROLES if role is not None}
+    switch_live_turnout(actor=users[Role.staff], cycle=cycle, on=True)
+    db.session.commit()
+    values = {"slug": cycle.slug, "project_id": ids[0], "idea_id": 1, "kiosk_id": 1, "batch_id": 1,
+              "snapshot_id": 1, "object_type": "Project", "object_id": ids[0], "field": "title",
+              "lang": "es", "code": "es", "comment_id": 1, "token": "x", "survey_batch_id": 1, "area_id": 1,
+              "update_id": 1}
+    urls = _get_urls(app, values)
+    before = _crawl(app, users, urls)
+
+    for code in codes[:3]:  # cast through the web, where the day count is kept
+        voter = app.test_client()
+        page = voter.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True)
+        voter.post(f"/cycles/{cycle.slug}/vote/code", data={"code": code, "csrf_token": csrf_from(page)})
+        token = csrf_from(voter.get(f"/cycles/{cycle.slug}/ballot").get_data(as_text=True))
+        cast = voter.post(f"/cycles/{cycle.slug}/ballot",
+                          data={"csrf_token": token, "step": "cast", f"rank-{ids[0]}": "1"})
+        assert cast.status_code == 302
+    db.session.commit()
+
+    after = _crawl(app, users, urls)
+    changed = sorted(key for key in before if before[key] != after[key])
+    assert changed == [(str(Role.staff), f"/admin/cycles/{cycle.slug}/turnout")], changed

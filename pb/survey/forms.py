@@ -1,0 +1,48 @@
+"""Survey forms. The answer fields are built from pb.survey.questions, so every channel asks
+the same questions in the same words."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectMultipleField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from pb.survey.questions import PREFER_NOT, QUESTIONS
+
+PREFER_NOT_LABEL = _l("Prefer not to say")
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def survey_form(areas: list[tuple[str, str]]) -> FlaskForm:
+    """A form with one optional field per standard question (areas are the cycle's)."""
+
+    class SurveyForm(FlaskForm):
+        pass
+
+    for question in QUESTIONS:
+        choices = [*(areas if question.key == "area" else question.bands), (PREFER_NOT, PREFER_NOT_LABEL)]
+        field = (MultiCheckbox if question.multiple else RadioField)(
+            question.label, choices=choices, validators=[Optional()], validate_choice=False)
+        setattr(SurveyForm, question.key, field)
+    return SurveyForm()
+
+
+def raw_answers(form) -> dict:
+    return {q.key: getattr(form, q.key).data for q in QUESTIONS}
+
+
+class EmptyForm(FlaskForm):
+    """A button: the CSRF token is all it carries."""
+
+
+class LiveTurnoutForm(FlaskForm):
+    on = BooleanField(_l("Show staff the daily participation while voting is open"))
+
+
+class PopulationImportForm(FlaskForm):
+    text = TextAreaField(_l("Paste the CSV file here"), validators=[DataRequired(), Length(max=500_000)])

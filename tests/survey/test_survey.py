@@ -1,0 +1,242 @@
+"""The anonymous participant survey: offered once per ballot, unlinkable, sealed with the box;
+population figures; equity reports checked by hand; staff-only live turnout."""
+
+import re
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from pb.audit.models import AuditEvent
+from pb.db import db
+from pb.enums import Channel, Phase, Role
+from pb.lifecycle.services import advance
+from pb.survey import queries, services
+from pb.survey.models import PopulationCount, SurveyResponse, SurveyTicketUse, TurnoutDay
+from pb.survey.questions import BY_KEY
+from pb.survey.suppression import PUBLIC_MIN, STAFF_MIN
+from pb.voting.models import Ballot, VoteMark
+from pb.voting.services import issue_access_codes
+from tests.conftest import csrf_from, login
+from tests.voting.conftest import enter_code, ranks, voting_cycle  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def codes(voting_cycle):  # noqa: F811
+    cycle, _ = voting_cycle
+    issued = issue_access_codes(actor=None, cycle=cycle, count=30, batch="survey")
+    db.session.commit()
+    return issued
+
+
+def vote(client, cycle, ids, code):
+    token = enter_code(client, cycle, code)
+    cast = client.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
+    assert cast.status_code == 302
+    return client.get(cast.location).get_data(as_text=True)
+
+
+def answer(client, cycle, **answers):
+    page = client.get(f"/cycles/{cycle.slug}/survey")
+    return client.post(f"/cycles/{cycle.slug}/survey",
+                       data={"csrf_token": csrf_from(page.get_data(as_text=True)), **answers})
+
+
+def test_resident_answers_the_survey_in_spanish_after_voting(client, voting_cycle, codes):  # noqa: F811
+    """After casting, the thank-you page offers the survey; it says in plain words that the
+    answers cannot be linked to the ballot, and the answers are stored in Spanish."""
+    cycle, ids = voting_cycle
+    client.get("/language/es")
+    thanks = vote(client, cycle, ids, codes[0])
+    assert f"/cycles/{cycle.slug}/survey" in thanks
+    page = client.get(f"/cycles/{cycle.slug}/survey").get_data(as_text=True)
+    assert 'lang="es"' in page and 'id="survey-secret"' in page
+    assert 'name="race"' in page and "immigra" not in page.lower()
+    response = answer(client, cycle, age="18_24", race=["asian", "hispanic"], gender="prefer_not",
+                      area=cycle.areas[0].slug)
+    assert response.status_code == 302
+    stored = db.session.scalars(select(SurveyResponse)).one()
+    assert (stored.channel, stored.locale) == (Channel.online, "es")
+    assert stored.answers == {"age": "18_24", "race": ["asian", "hispanic"], "gender": "prefer_not",
+                              "area": cycle.areas[0].slug}
+
+
+def test_one_ballot_gives_at_most_one_answer(client, voting_cycle, codes):  # noqa: F811
+    """A second answer, even with the old session cookie replayed, stores nothing more;
+    without a ballot there is no survey to answer."""
+    cycle, ids = voting_cycle
+    stranger = client.application.test_client()
+    token = csrf_from(stranger.get("/login").get_data(as_text=True))
+    refused = stranger.post(f"/cycles/{cycle.slug}/survey", data={"csrf_token": token, "age": "25_34"})
+    assert "offered once, right after you vote" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    vote(client, cycle, ids, codes[0])
+    page = client.get(f"/cycles/{cycle.slug}/survey").get_data(as_text=True)
+    with client.session_transaction() as saved:
+        old = dict(saved)
+    form = {"csrf_token": csrf_from(page), "age": "25_34"}
+    assert client.post(f"/cycles/{cycle.slug}/survey", data=form).status_code == 302
+    with client.session_transaction() as s:
+        s.update(old)
+    assert client.post(f"/cycles/{cycle.slug}/survey", data=form).status_code == 302  # told: already answered
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_bad_answers_get_a_clear_error_and_change_nothing(client, voting_cycle, codes):  # noqa: F811
+    """An answer outside the lists is refused with a message; the ticket stays usable."""
+    cycle, ids = voting_cycle
+    vote(client, cycle, ids, codes[0])
+    refused = answer(client, cycle, age="<script>", gender="man")
+    assert refused.status_code == 400 and "Choose answers from the lists." in refused.get_data(as_text=True)
+    both = answer(client, cycle, race=["asian", "prefer_not"])
+    assert both.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    assert answer(client, cycle, gender="man").status_code == 302
+
+
+def test_survey_answers_cannot_be_joined_to_ballots_or_voters(app, client, make, voting_cycle, codes):  # noqa: F811
+    """No shared key, no time column, no voter column; after the seal the rows are rewritten
+    in random order (not in answering order) and the used tickets are gone."""
+    cycle, ids = voting_cycle
+    columns = {c["name"] for c in inspect(db.engine).get_columns("survey_response")}
+    assert columns == {"id", "cycle_id", "channel", "locale", "answers"}
+    for n in range(25):
+        voter = app.test_client()
+        vote(voter, cycle, ids, codes[n])
+        answer(voter, cycle, age=["18_24", "25_34", "35_44", "45_54", "55_64"][n % 5], first_time="yes")
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    ballots = db.session.scalars(select(Ballot)).all()
+    assert len(responses) == 25 and not {r.id for r in responses} & {b.id for b in ballots}
+    assert all(len(r.id) == 32 for r in responses)
+    assert db.session.scalar(select(func.count()).select_from(SurveyTicketUse)) == 25
+    before = sorted(r.id for r in responses)
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    assert sorted(db.session.scalars(select(SurveyResponse.id))) == before  # same answers, rewritten
+    assert db.session.scalar(select(func.count()).select_from(SurveyTicketUse)) == 0
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "survey.seal")) == 1
+    assert db.session.scalar(select(func.count()).select_from(VoteMark)) == 25
+    # The survey closed with voting: a late answer is refused.
+    with pytest.raises(services.WrongPhase):
+        services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online), raw={}, locale="en")
+    db.session.rollback()
+
+
+def test_the_seal_rewrites_answers_into_fresh_storage_in_random_order(make, voting_cycle):  # noqa: F811
+    """Answers written in a known order come back in a different physical order after the seal
+    (SQLite: the table is stored by random key; PostgreSQL: TRUNCATE and re-insert), and on
+    PostgreSQL every row carries the seal's transaction id, not the answer's."""
+    cycle, _ids = voting_cycle
+    written = []
+    for n in range(40):
+        r = services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.kiosk, "en"),
+                                     raw={"first_time": "yes" if n % 2 else "no"}, locale="en")
+        written.append(r.id)
+        db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        xmins = set(db.session.execute(db.text("SELECT xmin::text FROM survey_response")).scalars())
+        assert len(xmins) == 1
+        physical = list(db.session.execute(db.text("SELECT id FROM survey_response ORDER BY ctid")).scalars())
+    else:
+        physical = list(db.session.execute(db.text("SELECT id FROM survey_response")).scalars())
+        assert physical == sorted(physical)  # stored by its random key: key order, not time order
+    assert physical != written
+
+
+def population_csv(cycle) -> str:
+    north, south = (a.slug for a in cycle.areas)
+    return ("area,question,band,count\n"
+            f"{north},age,18_24,2100\n{north},age,25_34,4000\n{north},age,35_44,3900\n"
+            f"{south},age,18_24,500\n{south},age,25_34,500\n")
+
+
+def test_population_csv_is_checked_strictly_and_all_or_nothing(client, make):
+    """Bad lines are listed by number and nothing is saved; a good file replaces the figures."""
+    cycle = make.cycle(phase=Phase.ideas)
+    staff = make.user(Role.staff)
+    login(client, staff)
+    page = client.get(f"/admin/cycles/{cycle.slug}/population").get_data(as_text=True)
+    token = csrf_from(page)
+    bad = population_csv(cycle) + "nowhere,age,18_24,5\nnorth,age,18_24,=1+1\nnorth,shoe_size,9,4\nnorth,age\n"
+    response = client.post(f"/admin/cycles/{cycle.slug}/population/import", data={"csrf_token": token, "text": bad})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for line in ("Line 7", "Line 8", "Line 9", "Line 10"):
+        assert line in body
+    assert db.session.scalar(select(func.count()).select_from(PopulationCount)) == 0
+    good = client.post(f"/admin/cycles/{cycle.slug}/population/import",
+                       data={"csrf_token": token, "text": population_csv(cycle)})
+    assert good.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(PopulationCount)) == 5
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "population.import")) == 1
+
+
+def _synthetic(make, cycle):
+    """North: 12 aged 18-24, 60 aged 25-34, 25 aged 35-44, 3 prefer not; south: 30 aged 25-34."""
+    north, south = (a.slug for a in cycle.areas)
+    people = ([("18_24", north)] * 12 + [("25_34", north)] * 60 + [("35_44", north)] * 25
+              + [("prefer_not", north)] * 3 + [("25_34", south)] * 30)
+    for age, area in people:
+        services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
+                                 raw={"age": age, "area": area}, locale="en")
+    services.import_population(actor=make.user(Role.staff), cycle=cycle, text=population_csv(cycle))
+    db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+
+
+def test_equity_report_by_hand(make, voting_cycle):  # noqa: F811
+    """North (staff, 11): 3 "prefer not" is hidden and takes "not answered" (0) with it; the
+    shares are of 97 people who gave an age; 25-34 is 60/97 of voters and 4000/10000 of
+    residents, a ratio of 150/97. Public (20): 12 is hidden and takes 25 with it."""
+    cycle, _ids = voting_cycle
+    _synthetic(make, cycle)
+    north = cycle.areas[0]
+    answers = queries.in_area(cycle, queries.responses(cycle), north.id)
+    staff = {r.key: r for r in queries.compare(cycle, answers, BY_KEY["age"], STAFF_MIN, area_id=north.id).rows}
+    assert [staff[k].participants for k in ("18_24", "25_34", "35_44", "prefer_not", "not_answered")] == \
+        [12, 60, 25, None, None]
+    assert staff["25_34"].participant_share == Fraction(60, 97)
+    assert staff["25_34"].population_share == Fraction(4000, 10000)
+    assert staff["25_34"].ratio == Fraction(150, 97)
+    assert staff["18_24"].ratio == Fraction(12, 97) / Fraction(2100, 10000)  # 0.589...
+    public = {r.key: r for r in queries.compare(cycle, answers, BY_KEY["age"], PUBLIC_MIN, area_id=north.id).rows}
+    assert [public[k].participants for k in ("18_24", "25_34", "35_44")] == [None, 60, None]
+    assert public["18_24"].ratio is None and public["25_34"].ratio == Fraction(150, 97)
+    sentences = queries.summaries(cycle, queries.responses(cycle), STAFF_MIN)
+    assert any("North" in s and "21%" in s and "12%" in s for s in sentences), sentences
+
+
+def test_public_equity_page_shows_no_cell_under_20(client, make, voting_cycle):  # noqa: F811
+    """Before publication the page is 404; the staff report shows nothing while voting is open."""
+    cycle, _ids = voting_cycle
+    assert client.get(f"/cycles/{cycle.slug}/equity").status_code == 404
+    login(client, make.user(Role.staff))
+    during = client.get(f"/admin/cycles/{cycle.slug}/equity").get_data(as_text=True)
+    assert "when voting closes" in during
+    _synthetic(make, cycle)
+    report = client.get(f"/admin/cycles/{cycle.slug}/equity?area=north").get_data(as_text=True)
+    cells = [int(n) for n in re.findall(r"<td>(\d+)</td>", report.split('id="compare-age"')[1].split("</table>")[0])]
+    assert cells and all(n == 0 or n >= STAFF_MIN for n in cells)
+
+
+def test_live_turnout_is_off_by_default_and_audited_when_switched_on(client, make, voting_cycle, codes):  # noqa: F811
+    """Off: casting keeps no day counts. On (audited): one count per ballot per day, by area,
+    channel and language; cells under 11 hidden."""
+    cycle, ids = voting_cycle
+    vote(client.application.test_client(), cycle, ids, codes[0])
+    assert db.session.scalar(select(func.count()).select_from(TurnoutDay)) == 0
+    staff = make.user(Role.staff)
+    login(client, staff)
+    token = csrf_from(client.get(f"/admin/cycles/{cycle.slug}/turnout").get_data(as_text=True))
+    assert client.post(f"/admin/cycles/{cycle.slug}/turnout", data={"csrf_token": token, "on": "y"}).status_code == 302
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "cycle.live_turnout")) == 1
+    for code in codes[1:13]:
+        vote(client.application.test_client(), cycle, ids, code)
+    row = db.session.scalars(select(TurnoutDay)).one()
+    assert (row.day, row.area_id, row.channel, row.count) == (date.today(), 0, Channel.online, 12)
+    page = client.get(f"/admin/cycles/{cycle.slug}/turnout").get_data(as_text=True)
+    assert "<td>12</td>" in page and "Project 0" not in page
