@@ -69,7 +69,7 @@ FIELDS = {
     "admin.add_area": ("name",),
     "admin.rename_area": ("name",),
     "admin.retire_area": ("retired",),
-    "admin.issue_codes": ("count", "batch"),
+    "admin.issue_codes": ("count", "batch", "language"),
     "admin.void_codes": ("batch",),
     "admin.credentials": ("access_codes", "registration", "personal_codes"),
     "admin.sites": ("name", "area"),
@@ -129,6 +129,7 @@ QUERY_FIELDS = {
     "proposals.review_queue": ("status", "page"),
     "accounts.language": ("next",),
     "translations.queue": ("lang", "ideas"),
+    "admin.paper_ballot": ("lang", "paper"),
 }
 REQUESTS = {"count": 0}
 TIMES: dict[str, float] = {}
@@ -212,6 +213,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "results.run_count": (staff, f"/admin/cycles/{v}/count"), "results.publish": (staff, "/admin/count/1/publish"),
         "results.progress": (staff, f"/projects/{project.id}/progress"),
         "results.correct_progress": (staff, f"/progress/{report.id}/correct"),
+        "admin.paper_ballot": (staff, f"/admin/cycles/{s}/paper-ballot"),
         "voting.use_code": (voter, f"/cycles/{s}/vote/code"), "voting.register": (voter, f"/cycles/{s}/vote/register"),
         "voting.ballot": (voter, f"/cycles/{s}/ballot"),
         "voting.decide_held": (liaison, f"/cycles/{s}/vote/held"),

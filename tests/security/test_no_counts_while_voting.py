@@ -81,7 +81,7 @@ def test_nothing_changes_on_any_page_when_people_vote(app, make, cycle_in_voting
     db.session.commit()
     values = {"slug": cycle.slug, "project_id": ids[0], "idea_id": 1, "kiosk_id": kiosk.id, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Project", "object_id": ids[0], "field": "title",
-              "lang": "es", "code": "es", "comment_id": 1, "token": "x"}
+              "lang": "es", "code": "es", "comment_id": 1, "token": "x", "update_id": 1}
     urls = _get_urls(app, values)
     assert len(urls) > 20  # the crawl reaches the site, not a handful of pages
     before = _crawl(app, users, urls)
