@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -12,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.security import check_password_hash
 
+from pb import clock
 from pb.accounts.access import roles
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
@@ -71,7 +70,7 @@ def _no_store(response):
 @bp.get("/")
 @liaisons
 def dashboard():
-    form, batch_form = OpenKioskForm(), OpenBatchForm(received_on=date.today())
+    form, batch_form = OpenKioskForm(), OpenBatchForm(received_on=clock.today())
     form.site.choices = batch_form.site.choices = queries.site_choices()
     return render_template("kiosk/dashboard.html", form=form, batch_form=batch_form,
                            batches=queries.open_batches(),
@@ -132,7 +131,7 @@ def check_in(kiosk_id: int):
     try:
         with transaction():
             credential = services.check_in(actor=current_user, kiosk=kiosk, name=form.name.data,
-                                           birth_date=form.birth_date.data, area=area, today=date.today(),
+                                           birth_date=form.birth_date.data, area=area, today=clock.today(),
                                            decision=form.decision.data, reason=form.reason.data)
     except PossibleMatch as error:  # the liaison sees where the match voted, never how
         return _start_screen(kiosk, form, 409, matches=error.matches)
@@ -142,7 +141,7 @@ def check_in(kiosk_id: int):
     if credential is None:
         flash(_("Saved: the same person has already voted, so no ballot was given."), "info")
         return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
-    session["kiosk_voter"] = {"credential": credential, "seen": time.time()}
+    session["kiosk_voter"] = {"credential": credential, "seen": clock.timestamp()}
     return redirect(url_for("kiosk.ballot", kiosk_id=kiosk.id))
 
 
@@ -153,7 +152,7 @@ def check_in(kiosk_id: int):
 
 def begin_kiosk_voter(credential: str) -> None:
     """Start a resident's turn: a fresh nonce, no draft, nothing left from the last person."""
-    session["kiosk_voter"] = {"credential": credential, "seen": time.time(), "nonce": secrets.token_urlsafe(16)}
+    session["kiosk_voter"] = {"credential": credential, "seen": clock.timestamp(), "nonce": secrets.token_urlsafe(16)}
 
 
 def _turn(kiosk_id: int):
@@ -163,9 +162,9 @@ def _turn(kiosk_id: int):
     voter = session.get("kiosk_voter")
     if voter is None:
         return kiosk, cycle, redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
-    if time.time() - voter["seen"] > cycle.kiosk_idle_seconds:
+    if clock.timestamp() - voter["seen"] > cycle.kiosk_idle_seconds:
         return kiosk, cycle, timeout(kiosk_id)
-    voter = voter | {"seen": time.time(), "nonce": voter.get("nonce") or secrets.token_urlsafe(16)}
+    voter = voter | {"seen": clock.timestamp(), "nonce": voter.get("nonce") or secrets.token_urlsafe(16)}
     session["kiosk_voter"] = voter
     if request.args.get("n") != voter["nonce"]:
         if "n" in request.args or request.method == "POST":
@@ -377,7 +376,7 @@ def add_paper_check_in(batch_id: int):
     try:
         return _batch_action(batch, form, lambda: paper_services.add_check_in(
             actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
-            area=area, today=date.today(), decision=form.decision.data, reason=form.reason.data),
+            area=area, today=clock.today(), decision=form.decision.data, reason=form.reason.data),
             _("Added to the check-in list."), check_in_form=form)
     except PossibleMatch as error:  # the liaison sees where the match voted, never how
         return _batch_page(batch, status=409, check_in_form=form, matches=error.matches)

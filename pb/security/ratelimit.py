@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 
 from flask import current_app, session
 from sqlalchemy import delete, event
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
 
+from pb import clock
 from pb.db import db, write_intent
 from pb.security.models import RateCounter
 
@@ -37,7 +37,7 @@ def limit(key: str, max_hits: int, window: int) -> int:
     """Count a hit of `key`; raise RateLimited past `max_hits` per `window` seconds."""
     if not current_app.config.get("RATE_LIMITS_ENABLED", True):
         return 0
-    now = int(time.time())
+    now = int(clock.timestamp())
     start = now - now % window
     hits = _hit(_key_hash(key, window), start, expires=start + 2 * window, now=now)
     if hits > max_hits:

@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from pb import clock
 from pb.accounts.services import EMAIL_RE
 from pb.voting.roll import birth_date_problem
 from pb.voting.services import BIRTH_DATE_PROBLEMS, DIFFERENT, SAME
@@ -26,7 +26,7 @@ from pb.voting.services import BIRTH_DATE_PROBLEMS, DIFFERENT, SAME
 
 def plausible_birth_date(form, field) -> None:
     """Before 1900, in the future or over 120 years ago is a typing mistake: say so."""
-    problem = field.data and birth_date_problem(field.data, date.today())
+    problem = field.data and birth_date_problem(field.data, clock.today())
     if problem:
         raise ValidationError(str(BIRTH_DATE_PROBLEMS[problem]))
 

@@ -1,10 +1,11 @@
 """Kiosk sessions: locked to voting screens, check-in against the shared roll, no leftovers."""
 
 import re
-import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from pb import clock
 from pb.db import db
 from pb.enums import Channel
 from pb.kiosk.models import KioskSession
@@ -74,16 +75,15 @@ def test_registered_but_not_voted_can_vote_at_kiosk(kiosk_client, voting_cycle):
     assert len(ballots()) == 1
 
 
-def test_idle_ballot_is_discarded_on_the_server(app, kiosk_client, voting_cycle, monkeypatch):
+def test_idle_ballot_is_discarded_on_the_server(app, kiosk_client, voting_cycle):
     """After the idle timeout the ballot page refuses the old voter even without JavaScript."""
     client, kiosk_id = kiosk_client
     cycle, ids = voting_cycle
     check_in(client, kiosk_id, cycle)
     ballot = client.get(f"/kiosk/{kiosk_id}/ballot", follow_redirects=True)
     token = csrf_from(ballot.get_data(as_text=True))
-    later = time.time() + cycle.kiosk_idle_seconds + 1
-    monkeypatch.setattr("pb.kiosk.views.time.time", lambda: later)
-    response = client.post(ballot.request.url, data={"csrf_token": token, "step": "review", **ranks(ids, 0)})
+    with clock.frozen(clock.now() + timedelta(seconds=cycle.kiosk_idle_seconds + 1)):
+        response = client.post(ballot.request.url, data={"csrf_token": token, "step": "review", **ranks(ids, 0)})
     assert response.status_code == 302 and response.location.endswith(f"/kiosk/{kiosk_id}/")
     assert ballots() == []
 
