@@ -11,9 +11,11 @@ ROLES = [None, *Role]  # None = anonymous
 # decorators on the views must say the same (test_views_declare_the_committed_policy), and
 # each role's answers are checked against this table, not against the decorators.
 POLICY = {
+    "accounts.accept_invitation": PUBLIC,
     "accounts.language": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.logout": SIGNED_IN,
+    "accounts.required_two_factor": PUBLIC,
     "accounts.second_factor": PUBLIC,
     "accounts.two_factor": {Role.liaison, Role.observer, Role.staff},
     "admin.abandon_batch": {Role.staff},
@@ -25,6 +27,13 @@ POLICY = {
     "admin.rename_area": {Role.staff},
     "admin.retire_area": {Role.staff},
     "admin.users": {Role.staff},
+    "admin.change_role": {Role.staff},
+    "admin.deactivate_user": {Role.staff},
+    "admin.invite_user": {Role.staff},
+    "admin.person": {Role.staff},
+    "admin.reactivate_user": {Role.staff},
+    "admin.resend_invitation": {Role.staff},
+    "admin.staff_two_step": {Role.staff},
     "admin.abandon_kiosk": {Role.staff},
     "admin.advance": {Role.staff},
     "admin.close_voting": {Role.staff},
@@ -51,10 +60,12 @@ POLICY = {
     "cycles.project": PUBLIC,
     "deliberation.comment_idea": SIGNED_IN,
     "deliberation.comment_project": SIGNED_IN,
+    "deliberation.dismiss_reports": {Role.liaison, Role.staff},
     "deliberation.hide": {Role.liaison, Role.staff},
     "deliberation.moderation": {Role.liaison, Role.staff},
     "deliberation.report": SIGNED_IN,
     "deliberation.translate": {Role.liaison, Role.staff},
+    "deliberation.unhide": {Role.liaison, Role.staff},
     "health.healthz": PUBLIC,
     "kiosk.add_paper_check_in": {Role.liaison, Role.staff},
     "kiosk.ballot": {Role.liaison, Role.staff},
@@ -105,6 +116,20 @@ POLICY = {
     "results.progress": {Role.staff},
     "results.public_results": PUBLIC,
     "results.publish": {Role.staff},
+    "residents.account": SIGNED_IN,
+    "residents.activity": SIGNED_IN,
+    "residents.change_email": SIGNED_IN,
+    "residents.confirm_email": PUBLIC,
+    "residents.delete_account": {Role.resident},
+    "residents.download_data": SIGNED_IN,
+    "residents.follow_idea": SIGNED_IN,
+    "residents.follow_project": SIGNED_IN,
+    "residents.sign_in_link": PUBLIC,
+    "residents.sign_in_with_link": PUBLIC,
+    "residents.signup": PUBLIC,
+    "residents.unsubscribe": PUBLIC,
+    "residents.unsubscribe_one_click": PUBLIC,
+    "residents.verify": PUBLIC,
     "results.result_json": PUBLIC,
     "results.run_count": {Role.staff},
     "results.trackers": PUBLIC,
@@ -119,12 +144,11 @@ POLICY = {
     "voting.tracker": PUBLIC,
     "voting.use_code": PUBLIC,
     "voting.verify": PUBLIC,
-    "voting.voted": PUBLIC,
 }
 # Observers read; they may post only to their own sign-in steps (pb.accounts.access).
 OBSERVER_POSTS = {"accounts.login", "accounts.second_factor", "accounts.two_factor", "accounts.logout"}
 # Public steps of signing in that send a browser without a pending sign-in back to the login page.
-SIGN_IN_STEPS = {"accounts.second_factor"}
+SIGN_IN_STEPS = {"accounts.second_factor", "accounts.required_two_factor"}
 
 
 def declared_rules(app) -> dict[str, object]:
@@ -156,7 +180,8 @@ def sample_url(app, endpoint: str, cycle, method: str | None = None) -> tuple[st
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x", "kiosk_id": 1, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Cycle", "object_id": cycle.id, "field": "title", "lang": "es",
-              "comment_id": 1, "survey_batch_id": 1, "update_id": 1}
+              "comment_id": 1, "area_id": 1, "survey_batch_id": 1, "update_id": 1,
+              "user_id": 1}
     method = method or ("POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET")
     with app.test_request_context():
         return app.url_for(endpoint, **{k: values[k] for k in rule.arguments}), method

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pb.accounts.access import public, roles
+from pb.config import public_url
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
@@ -28,14 +29,14 @@ from pb.enums import Channel, Phase, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.i18n.labels import VOTED_VIA
-from pb.mail import send_mail
+from pb.outbox.services import queue_mail
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
 from pb.survey.services import new_ticket as new_survey_ticket
 from pb.survey.services import note_turnout
 from pb.transaction import run_action, transaction
 from pb.voting import services
-from pb.voting.ballot_flow import read_submission, render_submission
+from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.forms import (
     AccessCodeForm,
     HeldDecisionForm,
@@ -117,7 +118,10 @@ def use_code(slug: str):
                 "A community liaison will check this; try your code again later, or vote at a kiosk."), "info")
         return redirect(url_for("voting.start", slug=slug))
     session["voter"] = {"cycle": cycle.id, "credential": credential}
-    return redirect(url_for("voting.ballot", slug=slug))
+    # The ballot itself answers the code, with no redirect: a ballot in four requests
+    # (start, code, review, cast). Sending the form again just enters the same code again.
+    return render_submission(cycle, ballot_projects(cycle), Submission(),
+                             post_url=url_for("voting.ballot", slug=slug))
 
 
 def _code_credential(cycle, form) -> str | None:
@@ -151,10 +155,11 @@ def register(slug: str):
             entry, token = services.register_online(
                 cycle=cycle, name=form.name.data, birth_date=form.birth_date.data, area=area,
                 email=form.email.data, today=date.today(), user=current_user if current_user.is_authenticated else None)
-            link = url_for("voting.verify", slug=slug, token=token, _external=True)
-            # Sent inside the transaction: a refused email leaves no roll entry behind.
-            send_mail(to=form.email.data, subject=_("Your voting link"),
-                      body=render_template("voting/verify_email.txt", cycle=cycle, link=link))
+            link = public_url("voting.verify", slug=slug, token=token)
+            # Queued with the registration: delivered after the commit, retried if the mail
+            # server is down, never sent if the registration rolls back.
+            queue_mail(to=form.email.data, subject=_("Your voting link"), locale=str(get_locale()),
+                       text=render_template("voting/verify_email.txt", cycle=cycle, link=link))
     except DomainError as error:
         form.name.errors.append(str(error))
         return _start_page(cycle, register_form=form, status=400)
@@ -221,10 +226,10 @@ def ballot(slug: str):
         except DomainError as error:
             submission = submission.refused(str(error))
         else:
-            return _show_tracker(slug, tracker)
+            return _show_tracker(cycle, tracker)
     if submission.step == "review" and not submission.error:
         session["ballot_pending"] = _pending(cycle, credential, submission.ranking)
-    return render_submission(cycle, projects, submission)
+    return render_submission(cycle, projects, submission, post_url=url_for("voting.ballot", slug=slug))
 
 
 def _ranking_digest(cycle, credential: str, tracker: str, ranking: list[int]) -> str:
@@ -256,31 +261,25 @@ def _pending_tracker(cycle, credential: str, ranking: list[int]) -> str | None:
     return tracker if hmac.compare_digest(str(pending.get("digest")), expected) else None
 
 
-def _show_tracker(slug: str, tracker: str):
+def _show_tracker(cycle, tracker: str):
+    """The confirmation, as the answer to the cast itself (no redirect: one request fewer).
+
+    Sending the cast again (reload, double tap) repeats the same reviewed ballot, which
+    `_already_voted` answers with this same confirmation.
+    """
     session.pop("voter", None)
     session.pop("ballot_pending", None)
-    session["tracker"] = tracker
-    return redirect(url_for("voting.voted", slug=slug))
+    session["survey"] = new_survey_ticket(cycle, Channel.online)  # one optional survey (pb.survey)
+    return render_template("voting/voted.html", cycle=cycle, tracker=tracker)
 
 
 def _already_voted(cycle, tracker: str | None = None):
     """A second cast of the same reviewed ballot (double tap) gets the first one's confirmation;
     anything else cast with a used credential is refused and changes nothing."""
     if tracker is not None and db.session.get(Tracker, (cycle.id, tracker)) is not None:
-        return _show_tracker(cycle.slug, tracker)
+        return _show_tracker(cycle, tracker)
     session.pop("voter", None)
     return render_template("voting/already.html", cycle=cycle), 409
-
-
-@bp.get("/voted")
-@public
-def voted(slug: str):
-    cycle = get_cycle_or_404(slug)
-    tracker = session.pop("tracker", None)
-    if tracker is None:
-        return redirect(url_for("cycles.detail", slug=slug))
-    session["survey"] = new_survey_ticket(cycle, Channel.online)  # one optional survey (pb.survey)
-    return render_template("voting/voted.html", cycle=cycle, tracker=tracker)
 
 
 @bp.get("/tracker")

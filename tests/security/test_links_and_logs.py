@@ -102,8 +102,8 @@ def test_a_full_voting_run_leaves_no_credential_in_the_logs(app, caplog, voting_
         trackers.append(_cast(voter.get(link, follow_redirects=True), voter, cycle, ids))
         by_code = app.test_client()
         page = by_code.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True)
-        by_code.post(f"/cycles/{cycle.slug}/vote/code", data={"code": code, "csrf_token": csrf_from(page)})
-        trackers.append(_cast(by_code.get(f"/cycles/{cycle.slug}/ballot"), by_code, cycle, ids))
+        ballot = by_code.post(f"/cycles/{cycle.slug}/vote/code", data={"code": code, "csrf_token": csrf_from(page)})
+        trackers.append(_cast(ballot, by_code, cycle, ids))
         with transaction():
             advance(actor=None, cycle=cycle, current=Phase.voting)  # close: seal the box
     request_started.disconnect(note, app)

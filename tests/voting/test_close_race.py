@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from pb.db import db
 from pb.enums import CodeStatus, Phase, Role
-from pb.lifecycle.services import advance
 from pb.voting.models import AccessCode, Ballot, BoxSeal, Tracker
 from pb.voting.services import issue_access_codes
 from tests.conftest import csrf_from, login, open_voting
@@ -19,9 +18,8 @@ VOTERS = 60
 def _cycle_in_voting(make, staff):
     cycle = make.cycle(phase=Phase.development, actor=staff)
     ids = [make.project(cycle, cost_cents=(i + 1) * 10_000_00, title=f"Project {i}").id for i in range(4)]
-    open_voting(cycle, actor=staff)
-    advance(actor=staff, cycle=cycle, current=Phase.development)
     codes = issue_access_codes(actor=staff, cycle=cycle, count=VOTERS, batch="race")
+    open_voting(cycle, actor=staff)
     db.session.commit()
     return cycle, ids, codes
 
@@ -39,9 +37,8 @@ def _race(app, cycle, ids, codes, staff_cookie, staff_token):
     def vote(client, form, code):
         barrier.wait()
         response = client.post(f"/cycles/{slug}/ballot", data=form)
-        if response.status_code == 302 and response.location.endswith("/voted"):
-            tracker = tracker_in(client.get(response.location).get_data(as_text=True))
-            assert tracker, "a stored ballot must show its tracker"
+        tracker = tracker_in(response.get_data(as_text=True)) if response.status_code == 200 else None
+        if tracker:
             with lock:
                 shown.append(tracker)
         else:

@@ -261,12 +261,12 @@ def test_used_anonymous_code_answers_like_an_unused_one(client, voting_cycle, co
         fresh = client.application.test_client()
         page = fresh.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True)
         response = fresh.post(f"/cycles/{cycle.slug}/vote/code", data={"code": code, "csrf_token": csrf_from(page)})
-        answers.append((response.status_code, response.location))
-        ballot = fresh.get(response.location).get_data(as_text=True)
+        answers.append(response.status_code)
+        ballot = response.get_data(as_text=True)
         cast = fresh.post(f"/cycles/{cycle.slug}/ballot",
                           data={"csrf_token": csrf_from(ballot), "step": "cast", **ranks(ids, 0)})
         answers.append(cast.status_code)
-    assert answers[0] == answers[2] and answers[1] == 409 and answers[3] == 302
+    assert answers[0] == answers[2] == 200 and answers[1] == 409 and answers[3] == 200
 
 
 def test_start_page_says_anonymous_codes_are_not_deduplicated(client, voting_cycle):
@@ -286,7 +286,7 @@ def test_personal_code_form_asks_who_you_are_and_writes_the_roll(client, voting_
     data = {"code": codes[0], "name": NAME, "birth_date": BORN.isoformat(), "area": cycle.areas[0].slug,
             "attest": "y", "csrf_token": csrf_from(page)}
     response = client.post(f"/cycles/{cycle.slug}/vote/code", data=data)
-    assert response.status_code == 302 and response.location.endswith("/ballot")
+    assert response.status_code == 200 and 'name="rank-' in response.get_data(as_text=True)
     assert roll_size() == 1
     missing = client.post(f"/cycles/{cycle.slug}/vote/code", data=data | {"birth_date": ""})
     assert missing.status_code == 400
