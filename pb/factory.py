@@ -25,6 +25,7 @@ from pb.i18n.locales import direction, enabled_languages, select_locale
 from pb.kiosk.views import bp as kiosk_bp
 from pb.pagecache import register_page_cache
 from pb.proposals.views import bp as proposals_bp
+from pb.residents.views import bp as residents_bp
 from pb.results.views import bp as results_bp
 from pb.survey.views import bp as survey_bp
 from pb.translations.views import bp as translations_bp
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter  # before any blueprint adds its rules
 
     for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, survey_bp, results_bp,
-               translations_bp, deliberation_bp, audit_bp, admin_bp, health_bp):
+               translations_bp, deliberation_bp, audit_bp, admin_bp, health_bp, residents_bp):
         app.register_blueprint(bp)
 
     register_request_hooks(app)

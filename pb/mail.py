@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from email.policy import default as default_policy
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from pb.errors import DomainError
 
+# Long header lines (a List-Unsubscribe link) stay plain ASCII instead of being folded into
+# encoded words, which mail apps would not read as a link; RFC 5322 allows 998 characters.
+POLICY = default_policy.clone(max_line_length=998)
+
 
 class MailNotSent(DomainError):
     """The SMTP server refused or could not be reached."""
 
 
-def send_mail(*, to: str, subject: str, body: str) -> None:
+def send_mail(*, to: str, subject: str, body: str, html: str | None = None,
+              headers: dict[str, str] | None = None) -> None:
+    """Send one email now (plain text, plus an HTML part if given); raise MailNotSent if the
+    server refuses or cannot be reached. Callers queue mail in pb.outbox instead."""
     config = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
+    if html:
+        message.add_alternative(html, subtype="html")
     if not config["MAIL_SERVER"]:
         if current_app.debug or current_app.testing:  # a developer wants to follow the link
             current_app.logger.warning("MAIL_SERVER is not set; this email was not sent:\n%s", message)

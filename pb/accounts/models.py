@@ -27,6 +27,14 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Residents who sign up prove their address first; accounts an operator creates start verified.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_email: Mapped[str | None] = mapped_column(String(254))  # a new address awaiting its link
+    # Email notification choices: about my ideas, about what I follow, replies to my comments.
+    notify_ideas: Mapped[bool] = mapped_column(default=True)
+    notify_follows: Mapped[bool] = mapped_column(default=True)
+    notify_replies: Mapped[bool] = mapped_column(default=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # identity erased; content kept
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts

@@ -50,6 +50,8 @@ def safe_next(target: str | None, default: str) -> str:
 def _signed_in(user: User):
     with transaction():
         start_session(user)
+    if user.locale:  # the language remembered on the account (kept after signing out)
+        session["locale"] = user.locale
     start = url_for("admin.dashboard") if user.role != Role.resident else url_for("cycles.home")
     return redirect(safe_next(request.args.get("next"), start))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from flask import current_app
@@ -25,6 +26,7 @@ from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.migrate import upgrade
+from pb.outbox.services import deliver_due, pending_count
 from pb.results.verify import bundle_problems, evidence_problems
 from pb.security.backup import BackupError, backup, restore
 from pb.tally.cli import tally_command
@@ -173,6 +175,27 @@ def restore_command(path, yes):
         click.echo(f"Restored, but the audit chain is BROKEN at event {broken} ({count} events).")
         sys.exit(1)
     click.echo(f"Restored the {kind} database from {path}: {count} audit events, chain intact.")
+
+
+@pb_cli.group("mail")
+def mail_group():
+    """The mail outbox."""
+
+
+@mail_group.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, checking for due mail every --every seconds.")
+@click.option("--every", default=30, show_default=True, type=click.IntRange(1, 3600))
+def mail_send_command(loop, every):
+    """Deliver the queued mail that is due (from cron, or as a loop); failures stay queued."""
+    while True:
+        outcomes = deliver_due()
+        with transaction():  # ends the read, so a sleeping loop holds no database lock
+            queued = pending_count()
+        click.echo(f"mail: {outcomes['sent']} sent, {outcomes['retry']} to retry, {outcomes['failed']} failed, "
+                   f"{outcomes['dropped']} unsubscribed; {queued} queued.")
+        if not loop:
+            return
+        time.sleep(every)
 
 
 pb_cli.add_command(tally_command, "tally")  # the counting engine's own, database-free command

@@ -13,6 +13,7 @@ from pb.deliberation.models import Comment, CommentReport
 from pb.enums import Phase, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.content import set_translation
+from pb.notifications import notify
 from pb.proposals.models import Idea, Project
 
 from pb.proposals.rules import strip_controls
@@ -46,6 +47,7 @@ def post_comment(*, actor, target: Idea | Project, body: str, locale: str,
     db.session.add(comment)
     record("comment.post", actor=actor, obj=comment,
            data={"on": type(target).__name__, "id": target.id, "locale": locale})
+    notify.comment_replied(comment, parent, target)
     return comment
 
 

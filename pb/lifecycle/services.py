@@ -12,6 +12,8 @@ from pb.enums import Phase
 from pb.errors import DomainError, WrongPhase
 from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
 from pb.lifecycle import readiness
+from pb.notifications import notify
+from pb.proposals.queries import ballot_projects
 from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
@@ -81,6 +83,9 @@ def publish_result(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
     results.sign_off(actor=actor, snapshot=snapshot)
     if cycle.phase == Phase.tallying:
         _move(actor=actor, cycle=cycle, to=Phase.results)
+    # Funded or not, with the results link; a correction that changes the result tells again.
+    notify.result_published(cycle=cycle, projects=ballot_projects(cycle), result_key=snapshot.result_sha256,
+                            winners=set(snapshot.result["winners"]))
     return snapshot
 
 

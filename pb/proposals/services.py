@@ -17,6 +17,7 @@ from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.content import set_translation, unreviewed_locales
 from pb.i18n.filters import language_name, money
 from pb.i18n.locales import SHIPPED
+from pb.notifications import notify
 from pb.proposals import rules
 from pb.proposals.models import Idea, Project
 
@@ -149,6 +150,7 @@ def review_idea(*, actor, idea: Idea, status: IdeaStatus, reason: str = "",
     record("idea.review", actor=actor, obj=idea,
            data={"from": str(before), "status": str(status), "reason": reason,
                  "merged_into": merged_into.id if merged_into else None})
+    notify.idea_reviewed(idea)  # its author and followers, by email, with this change
     return idea
 
 
@@ -177,6 +179,7 @@ def create_project(*, actor, cycle: Cycle, title: str, summary: str, locale: str
            data={"cost_cents": cost_cents, "ideas": [i.id for i in ideas]})
     for idea in ideas:
         record("idea.project", actor=actor, obj=idea, data={"project": project.id})
+        notify.idea_in_project(idea, project)
     return project
 
 
@@ -252,6 +255,7 @@ def mark_ready(*, actor, project: Project) -> Project:
                           languages=", ".join(language_name(code) for code in missing))
     project.status = ProjectStatus.ready
     record("project.ready", actor=actor, obj=project, data={"cost_cents": project.cost_cents})
+    notify.project_on_ballot(project)  # once per project, however often it goes back and forth
     return project
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pb.db import db
 from pb.enums import Phase, Role
 from pb.kiosk.services import add_site
+from pb.notifications.notify import unsubscribe_token
 from pb.results.models import ProgressUpdate
 from pb.voting.services import issue_access_codes
 from tests.conftest import csrf_from, login
@@ -112,6 +113,18 @@ FIELDS = {
     "deliberation.hide": ("reason",),
     "deliberation.report": ("reason",),
     "deliberation.translate": ("locale", "text"),
+    "residents.signup": ("email", "method", "password"),
+    "residents.verify": (),
+    "residents.sign_in_link": ("email",),
+    "residents.sign_in_with_link": (),
+    "residents.account": ("locale", "notify_ideas", "notify_follows", "notify_replies"),
+    "residents.change_email": ("new_email",),
+    "residents.confirm_email": (),
+    "residents.delete_account": ("confirm",),
+    "residents.follow_idea": ("action",),
+    "residents.follow_project": ("action",),
+    "residents.unsubscribe": (),
+    "residents.unsubscribe_one_click": ("List-Unsubscribe",),
     "survey.online": ("age", "race", "gender", "income", "education", "home_language", "first_time", "voted_local", "area"),
     "survey.kiosk": ("age", "race", "gender", "income", "education", "home_language", "first_time", "voted_local", "area"),
     "survey.paper": (),
@@ -182,6 +195,9 @@ def targets(app, make, voting_cycle):  # noqa: F811
 
     comment_id = db.session.scalar(select(func.max(Comment.id))) or 1
     voter = app.test_client()
+    resident_user = make.user(Role.resident)
+    resident = app.test_client()
+    login(resident, resident_user)
     s, v = cycle.slug, ideas_cycle.slug
     urls = {
         "accounts.login": (anon, "/login"), "accounts.second_factor": (anon, "/login/code"),
@@ -228,6 +244,15 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "deliberation.hide": (liaison, f"/comments/{comment_id}/hide"),
         "deliberation.report": (anon, f"/comments/{comment_id}/report"),
         "deliberation.translate": (liaison, f"/comments/{comment_id}/translations"),
+        "residents.signup": (anon, "/signup"), "residents.verify": (anon, "/signup/verify/x"),
+        "residents.sign_in_link": (anon, "/login/link"), "residents.sign_in_with_link": (anon, "/login/link/x"),
+        "residents.account": (resident, "/account"), "residents.change_email": (resident, "/account/email"),
+        "residents.confirm_email": (resident, "/account/email/x"),
+        "residents.delete_account": (resident, "/account/delete"),
+        "residents.follow_idea": (resident, f"/ideas/{idea_id}/follow"),
+        "residents.follow_project": (resident, f"/projects/{project.id}/follow"),
+        "residents.unsubscribe": (anon, f"/unsubscribe/{unsubscribe_token(resident_user)}"),
+        "residents.unsubscribe_one_click": (anon, f"/unsubscribe/{unsubscribe_token(resident_user)}/one-click"),
         "survey.online": (voter, f"/cycles/{s}/survey"),
         "survey.kiosk": (kiosk, f"/kiosk/{kiosk_id}/survey"),
         "survey.paper": (liaison, f"/kiosk/paper-surveys/cycles/{s}"),

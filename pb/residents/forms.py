@@ -1,0 +1,46 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    method = RadioField(_l("How do you want to sign in?"), default="password", validators=[DataRequired()],
+                        choices=[("password", _l("With my email and a password")),
+                                 ("link", _l("With a link we email to me each time (no password)"))])
+    password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class NewEmailForm(FlaskForm):
+    new_email = EmailField(_l("New email address"), validators=[DataRequired(), Length(max=254)],
+                           render_kw={"autocomplete": "email"})
+
+
+class ConfirmForm(FlaskForm):
+    """Just the button (and its CSRF token): an emailed link is used by pressing it, so a mail
+    scanner that opens links cannot use it up."""
+
+
+class SettingsForm(FlaskForm):
+    locale = SelectField(_l("Language for pages and emails"), validators=[DataRequired()])
+    notify_ideas = BooleanField(_l("Email me when my ideas get an answer or move forward"))
+    notify_follows = BooleanField(_l("Email me about ideas and projects I follow"))
+    notify_replies = BooleanField(_l("Email me when someone replies to my comment"))
+
+
+class DeleteForm(FlaskForm):
+    confirm = BooleanField(_l("I understand: my account is deleted for good. My ideas and comments "
+                              "stay on the site, shown as from a resident."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class FollowForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired(), AnyOf(["follow", "unfollow"])])
