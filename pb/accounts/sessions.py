@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, session, url_for
@@ -18,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
+from pb import clock
 from pb.accounts.models import User, UserSession
 from pb.db import db, utcnow, write_intent
 from pb.transaction import transaction
@@ -43,7 +43,7 @@ def start_session(user: User) -> None:
     sid = secrets.token_urlsafe(32)  # a new session id at every sign-in
     session["sid"] = sid
     session["role"] = str(user.role)
-    session["seen"] = time.time()
+    session["seen"] = clock.timestamp()
     db.session.execute(delete(UserSession).where(UserSession.created_at < utcnow() - MAX_SESSION_AGE))
     db.session.add(UserSession(sid_hash=_sid_hash(sid), user_id=user.id))
 
@@ -54,7 +54,7 @@ def session_user(user_id: str) -> User | None:
     if not user_id.isdigit() or not isinstance(sid, str) or int(user_id) >= 2**31:
         return None
     return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == int(user_id), UserSession.sid_hash == _sid_hash(sid),
+        User.id == int(user_id), UserSession.sid_hash == _sid_hash(sid), User.is_active_account.is_(True),
         UserSession.created_at >= utcnow() - MAX_SESSION_AGE))
 
 
@@ -86,7 +86,7 @@ def idle_timeout():
     """
     if session.get("role") not in IDLE_ROLES or "_user_id" not in session or session.get("kiosk"):
         return None
-    now, seen = time.time(), session.get("seen")
+    now, seen = clock.timestamp(), session.get("seen")
     minutes = current_app.config["STAFF_IDLE_MINUTES"]
     if not isinstance(seen, int | float) or now - seen > minutes * 60:
         end_session()

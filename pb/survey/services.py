@@ -10,8 +10,6 @@ import hashlib
 import hmac
 import io
 import secrets
-import time
-from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -20,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from pb import clock
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
 from pb.cycles.queries import lock_cycle
@@ -58,7 +57,7 @@ def new_ticket(cycle: Cycle, channel: Channel, locale: str = "") -> dict:
     It names the cycle and the channel only: never the ballot, tracker or credential.
     """
     return {"cycle": cycle.id, "channel": str(channel), "locale": locale,
-            "ticket": secrets.token_urlsafe(24), "seen": time.time()}
+            "ticket": secrets.token_urlsafe(24), "seen": clock.timestamp()}
 
 
 def _ticket_hash(ticket: str) -> str:
@@ -228,7 +227,7 @@ def note_turnout(*, cycle: Cycle, channel: Channel, locale: str, credential: str
     if credential.startswith("roll:"):
         entry = db.session.get(VoterRollEntry, credential.removeprefix("roll:"))
         area_id = (entry.area_id or 0) if entry is not None else 0
-    values = {"cycle_id": cycle.id, "day": date.today(), "area_id": area_id, "channel": channel,
+    values = {"cycle_id": cycle.id, "day": clock.today(), "area_id": area_id, "channel": channel,
               "locale": locale, "count": 1}
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(TurnoutDay).values(**values).on_conflict_do_update(

@@ -3,13 +3,12 @@ equity page. Staff pages are in staff_views on the same blueprint."""
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from pb import clock
 from pb.accounts.access import public, roles
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
@@ -79,7 +78,7 @@ def _kiosk_ticket(kiosk_id: int):
         get_or_404(KioskSession, 0)  # not this device's open kiosk: 404
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     ticket = session.get("kiosk_survey")
-    if not ticket or ticket.get("cycle") != cycle.id or time.time() - ticket["seen"] > cycle.kiosk_idle_seconds:
+    if not ticket or ticket.get("cycle") != cycle.id or clock.timestamp() - ticket["seen"] > cycle.kiosk_idle_seconds:
         session.pop("kiosk_survey", None)  # the next resident cannot answer for the last one
         ticket = None
     return kiosk, cycle, ticket

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -20,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from pb import clock
 from pb.accounts.access import public, roles
 from pb.config import public_url
 from pb.cycles.models import Cycle
@@ -130,7 +130,7 @@ def _code_credential(cycle, form) -> str | None:
         return services.check_access_code(cycle, form.code.data)
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     entry = services.claim_personal_code(cycle=cycle, code=form.code.data, name=form.name.data,
-                                         birth_date=form.birth_date.data, area=area, today=date.today())
+                                         birth_date=form.birth_date.data, area=area, today=clock.today())
     if entry.status == RollStatus.refused:
         raise DomainError(_("This person was not accepted on the voter roll because they look like someone "
                             "who is already on it. A community liaison at a kiosk can help."))
@@ -154,7 +154,7 @@ def register(slug: str):
         with transaction():
             entry, token = services.register_online(
                 cycle=cycle, name=form.name.data, birth_date=form.birth_date.data, area=area,
-                email=form.email.data, today=date.today(), user=current_user if current_user.is_authenticated else None)
+                email=form.email.data, today=clock.today(), user=current_user if current_user.is_authenticated else None)
             link = public_url("voting.verify", slug=slug, token=token)
             # Queued with the registration: delivered after the commit, retried if the mail
             # server is down, never sent if the registration rolls back.
