@@ -33,8 +33,8 @@ def codes(voting_cycle):  # noqa: F811
 def vote(client, cycle, ids, code):
     token = enter_code(client, cycle, code)
     cast = client.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
-    assert cast.status_code == 302
-    return client.get(cast.location).get_data(as_text=True)
+    assert cast.status_code == 200  # the confirmation answers the cast itself
+    return cast.get_data(as_text=True)
 
 
 def answer(client, cycle, **answers):
