@@ -21,3 +21,12 @@ class TwoFactorForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
     password = PasswordField(_l("Password (needed to turn the second step off)"),
                              validators=[Optional(), Length(max=200)])
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a password from an emailed link (invitation or reset)."""
+
+    password = PasswordField(_l("New password (at least 10 characters)"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Type the same password again"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})

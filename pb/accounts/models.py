@@ -63,6 +63,17 @@ class UserSession(db.Model):
         return f"<UserSession {self.sid_hash[:8]} user={self.user_id}>"
 
 
+class SiteSetting(db.Model):
+    """A setting staff change in the browser (e.g. "staff must use two-step sign-in")."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SiteSetting {self.key}={self.value}>"
+
+
 class AccountToken(db.Model):
     """A single-use emailed link: an invitation to set a first password, or a password reset.
 

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from pb.accounts import totp
 from pb.accounts.models import User, UserSession
+from pb.accounts.settings import staff_totp_required
 from pb.audit.services import record
 from pb.db import db, utcnow
 from pb.enums import Role
@@ -123,7 +124,10 @@ def enable_totp(*, actor, user: User, secret: str, code: str, now: datetime | No
 
 
 def disable_totp(*, actor, user: User, password: str, code: str, now: datetime | None = None) -> User:
-    """Turn off the second factor: needs the password and a current code."""
+    """Turn off the second factor: needs the password and a current code. Refused to staff
+    while staff must use it (pb.accounts.people.require_staff_totp)."""
+    if user.role == Role.staff and staff_totp_required():
+        raise DomainError(_l("Staff must use two-step sign-in on this site, so it cannot be turned off."))
     if not check_password_hash(user.password_hash, password) or not check_second_factor(user, code, now=now):
         raise DomainError(_l("The password or the code is not right."))
     user.totp_secret, user.totp_last_step = None, None

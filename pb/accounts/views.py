@@ -18,11 +18,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from pb.accounts import services, totp
+from pb.accounts import people, services, tokens, totp
 from pb.accounts.access import public, roles, signed_in
-from pb.accounts.forms import CodeForm, LoginForm, TwoFactorForm
+from pb.accounts.forms import CodeForm, LoginForm, SetPasswordForm, TwoFactorForm
 from pb.accounts.models import User
 from pb.accounts.sessions import end_session, session_user, start_session
+from pb.accounts.settings import staff_totp_required
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
@@ -33,6 +34,7 @@ from pb.transaction import transaction
 
 bp = Blueprint("accounts", __name__)
 SECOND_STEP_SECONDS = 300  # time allowed between the password and the code
+SETUP_SECONDS = 900  # time allowed to install an app and set up a required second step
 
 
 @login_manager.user_loader
@@ -68,6 +70,9 @@ def login():
         if user is not None and user.totp_secret:
             session["second_step"] = {"user": user.id, "at": time.time()}
             return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
+        if user is not None and user.role == Role.staff and staff_totp_required():
+            session["totp_required"] = {"user": user.id, "at": time.time()}  # not signed in until it is set up
+            return redirect(url_for("accounts.required_two_factor", next=request.args.get("next")))
         if user is not None:
             return _signed_in(user)
         flash(_("That email and password do not match an account. After several failed attempts, "
@@ -93,6 +98,53 @@ def second_factor():
             return _signed_in(user)
         form.code.errors.append(_("That code is not right. Use the newest code your app shows."))
     return render_template("accounts/second_factor.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login/two-step-setup", methods=["GET", "POST"])
+@public
+def required_two_factor():
+    """Staff must use two-step sign-in and have none yet: set it up, then they are signed in."""
+    pending = session.get("totp_required") or {}
+    user = db.session.get(User, pending.get("user", 0)) if isinstance(pending.get("user"), int) else None
+    if user is None or not user.is_active or user.totp_secret or time.time() - pending.get("at", 0) > SETUP_SECONDS:
+        session.pop("totp_required", None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form, secret = CodeForm(), session.setdefault("totp_setup", totp.new_secret())
+    if form.validate_on_submit():
+        limit(f"totp-settings:{user.id}", 10, 900)
+        try:
+            with transaction():
+                services.enable_totp(actor=user, user=user, secret=secret, code=form.code.data)
+            return _signed_in(user)
+        except DomainError as error:
+            form.code.errors.append(str(error))
+    uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
+    return render_template("accounts/required_two_factor.html", form=form, secret=secret,
+                           qr=segno.make(uri, error="m").svg_data_uri(scale=4, border=2)), 400 if form.errors else 200
+
+
+@bp.route("/account/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    return _set_password(token, "invite", _("Your password is set. Sign in with your email address and it."))
+
+
+def _set_password(token: str, purpose: str, done: str):
+    """GET shows the form (opening the link does not use it up); POST sets the password."""
+    user, form = tokens.token_user(token=token, purpose=purpose), SetPasswordForm()
+    if user is None:
+        return render_template("accounts/set_password.html", form=None), 404
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                people.set_password_from_link(token=token, purpose=purpose, password=form.password.data,
+                                              confirm=form.confirm.data)
+            flash(done, "success")
+            return redirect(url_for("accounts.login"))
+        except DomainError as error:
+            form.password.errors.append(str(error))
+    return render_template("accounts/set_password.html", form=form, person=user), 400 if form.errors else 200
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])

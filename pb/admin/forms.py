@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -39,3 +39,36 @@ class CredentialsForm(FlaskForm):
 class SiteForm(FlaskForm):
     name = StringField(_l("Site name (clinic, library, event)"), validators=[DataRequired(), Length(max=120)])
     area = SelectField(_l("Neighbourhood"), validators=[Optional()])
+
+
+# i18n: the roles staff can give an account on the people page.
+ACCOUNT_ROLES = [("liaison", _l("Community liaison")), ("observer", _l("Observer")), ("staff", _l("Staff"))]
+
+
+class InviteForm(FlaskForm):
+    """Invite someone by email; they choose their own password from the emailed link."""
+
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], render_kw={"dir": "auto"})
+    role = SelectField(_l("Role"), choices=ACCOUNT_ROLES)
+    # Choices are the enabled languages, set by the view.
+    language = SelectField(_l("Language of the invitation email"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("New role"), choices=ACCOUNT_ROLES)
+
+
+class AccountReasonForm(FlaskForm):
+    """Deactivate or reactivate an account; the reason is kept in the public audit log."""
+
+    reason = StringField(_l("Reason (shown in the public audit log: no private details)"),
+                         validators=[DataRequired(), Length(max=300)], render_kw={"dir": "auto"})
+
+
+class ResendInvitationForm(FlaskForm):
+    pass
+
+
+class StaffTwoStepForm(FlaskForm):
+    required = BooleanField(_l("Staff must use two-step sign-in (a code from an app on their phone)"))

@@ -13,6 +13,15 @@ class HideForm(FlaskForm):
     reason = StringField(_l("Public reason for hiding"), validators=[DataRequired(), Length(max=200)])
 
 
+class UnhideForm(FlaskForm):
+    reason = StringField(_l("Public reason for showing it again"), validators=[DataRequired(), Length(max=200)],
+                         render_kw={"dir": "auto"})
+
+
+class ReportForm(FlaskForm):
+    reason = StringField(_l("What is wrong with it? (optional)"), validators=[Optional(), Length(max=200)])
+
+
 class CommentTranslationForm(FlaskForm):
     locale = SelectField(_l("Language of the translation"))
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=2000)])

@@ -41,6 +41,9 @@ class CommentReport(db.Model):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A moderator looked and left the comment up: the report is kept, marked dismissed.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     def __repr__(self) -> str:
         return f"<CommentReport {self.id} comment={self.comment_id}>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, or_, select
 
 from pb.db import db
@@ -35,12 +37,47 @@ def comment_context(target, post_url: str) -> dict:
             "comment_form": CommentForm() if target.cycle.phase in OPEN_PHASES else None}
 
 
+def _on_cycle(cycle_id: int):
+    return or_(Comment.idea_id.in_(select(Idea.id).filter_by(cycle_id=cycle_id)),
+               Comment.project_id.in_(select(Project.id).filter_by(cycle_id=cycle_id)))
+
+
 def reported_comments(cycle_id: int) -> list[Comment]:
-    """Visible comments of a cycle that someone reported, most reported first, for moderation."""
+    """Visible comments of a cycle with open (not dismissed) reports, most reported first."""
     reports = (select(CommentReport.comment_id, func.count().label("n"))
-               .group_by(CommentReport.comment_id).subquery())
-    on_cycle = or_(Comment.idea_id.in_(select(Idea.id).filter_by(cycle_id=cycle_id)),
-                   Comment.project_id.in_(select(Project.id).filter_by(cycle_id=cycle_id)))
+               .where(CommentReport.dismissed_at.is_(None)).group_by(CommentReport.comment_id).subquery())
     return list(db.session.scalars(
         select(Comment).join(reports, reports.c.comment_id == Comment.id)
-        .where(Comment.is_hidden.is_(False), on_cycle).order_by(reports.c.n.desc(), Comment.id)))
+        .where(Comment.is_hidden.is_(False), _on_cycle(cycle_id)).order_by(reports.c.n.desc(), Comment.id)))
+
+
+@dataclass(frozen=True)
+class ModerationItem:
+    """A comment with what a moderator needs to judge it: where it is and its open reports."""
+
+    comment: Comment
+    target: Idea | Project
+    reports: list[CommentReport]
+
+
+def moderation_items(cycle_id: int) -> list[ModerationItem]:
+    """The moderation list of a cycle: reported visible comments, each with its idea or project
+    and its open reports (oldest first)."""
+    comments = reported_comments(cycle_id)
+    return [ModerationItem(c, comment_target(c), _open_reports(c.id)) for c in comments]
+
+
+def hidden_comments(cycle_id: int) -> list[tuple[Comment, Idea | Project]]:
+    """Hidden comments of a cycle, newest first, so a moderator can show one again."""
+    comments = db.session.scalars(select(Comment).where(Comment.is_hidden.is_(True), _on_cycle(cycle_id))
+                                  .order_by(Comment.id.desc()))
+    return [(c, comment_target(c)) for c in comments]
+
+
+def comment_target(comment: Comment) -> Idea | Project:
+    return db.session.get(Idea, comment.idea_id) if comment.idea_id else db.session.get(Project, comment.project_id)
+
+
+def _open_reports(comment_id: int) -> list[CommentReport]:
+    return list(db.session.scalars(select(CommentReport).where(
+        CommentReport.comment_id == comment_id, CommentReport.dismissed_at.is_(None)).order_by(CommentReport.id)))

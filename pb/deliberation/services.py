@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pb.audit.services import record
 from pb.db import db, utcnow
@@ -15,8 +15,8 @@ from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.content import set_translation
 from pb.notifications import notify
 from pb.proposals.models import Idea, Project
-
 from pb.proposals.rules import strip_controls
+
 MAX_COMMENT = 2000
 PER_HOUR = 10  # comments per account per hour, counted in the database (shared by all servers)
 REPORTS_PER_HOUR = 10  # reports per account per hour: reporting is cheap, moderating is not
@@ -92,6 +92,38 @@ def hide_comment(*, actor, comment: Comment, reason: str) -> Comment:
     comment.is_hidden, comment.hidden_reason = True, reason
     record("comment.hide", actor=actor, obj=comment, data={"reason": reason})
     return comment
+
+
+def unhide_comment(*, actor, comment: Comment, reason: str) -> Comment:
+    """Moderators show a hidden comment again, with a public reason (kept in the audit log)."""
+    _moderator(actor)
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(_l("Give a public reason for showing this comment again (up to 200 characters)."))
+    if not comment.is_hidden:
+        raise DomainError(_l("This comment is not hidden."))
+    comment.is_hidden, comment.hidden_reason = False, ""
+    record("comment.unhide", actor=actor, obj=comment, data={"reason": reason})
+    return comment
+
+
+def dismiss_reports(*, actor, comment: Comment) -> int:
+    """Moderators looked and leave the comment as it is: its open reports are kept, marked
+    dismissed, and leave the moderation list. Returns how many were dismissed."""
+    _moderator(actor)
+    now = utcnow()
+    dismissed = db.session.execute(update(CommentReport).where(
+        CommentReport.comment_id == comment.id, CommentReport.dismissed_at.is_(None))
+        .values(dismissed_at=now, dismissed_by_id=actor.id)).rowcount
+    if not dismissed:
+        raise DomainError(_l("There are no open reports about this comment."))
+    record("comment.dismiss_reports", actor=actor, obj=comment, data={"reports": dismissed})
+    return dismissed
+
+
+def _moderator(actor) -> None:
+    if getattr(actor, "role", None) not in (Role.liaison, Role.staff):
+        raise NotAllowed(_l("Only liaisons and staff can moderate comments."))
 
 
 def _no_observer(actor) -> None:

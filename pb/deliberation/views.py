@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +11,13 @@ from pb.accounts.access import roles, signed_in
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.deliberation import queries, services
-from pb.deliberation.forms import CommentForm, CommentTranslationForm, HideForm
+from pb.deliberation.forms import (
+    CommentForm,
+    CommentTranslationForm,
+    HideForm,
+    ReportForm,
+    UnhideForm,
+)
 from pb.deliberation.models import Comment
 from pb.enums import Role
 from pb.errors import DomainError
@@ -67,7 +73,8 @@ def _comment_or_404(comment_id: int) -> Comment:
 @signed_in
 def report(comment_id: int):
     comment = _comment_or_404(comment_id)  # CSRFProtect has already checked the token
-    return run_action(lambda: services.report_comment(actor=current_user, comment=comment),
+    reason = ReportForm().reason.data or ""  # optional; the service trims it to 200 characters
+    return run_action(lambda: services.report_comment(actor=current_user, comment=comment, reason=reason),
                       success=_("Thank you. A moderator will look at this comment."),
                       then=_page_of(comment))
 
@@ -85,7 +92,38 @@ def hide(comment_id: int):
         flash(_("The comment is hidden."), "success")
     except DomainError as error:
         flash(str(error), "error")
-    return redirect(_page_of(comment))
+    return redirect(_back_to(comment))
+
+
+@bp.post("/comments/<id:comment_id>/unhide")
+@moderators
+def unhide(comment_id: int):
+    comment = _comment_or_404(comment_id)
+    form = UnhideForm()
+    try:
+        with transaction():
+            if not form.validate_on_submit():
+                raise DomainError(_("Give a public reason for showing this comment again (up to 200 characters)."))
+            services.unhide_comment(actor=current_user, comment=comment, reason=form.reason.data)
+        flash(_("The comment is shown again."), "success")
+    except DomainError as error:
+        flash(str(error), "error")
+    return redirect(_back_to(comment))
+
+
+@bp.post("/comments/<id:comment_id>/dismiss")
+@moderators
+def dismiss_reports(comment_id: int):
+    comment = _comment_or_404(comment_id)  # CSRFProtect has already checked the token
+    return run_action(lambda: services.dismiss_reports(actor=current_user, comment=comment),
+                      success=_("The reports are dismissed. The comment stays as it is."), then=_back_to(comment))
+
+
+def _back_to(comment: Comment) -> str:
+    """The moderation list when the button was pressed there, else the comment's own page."""
+    if request.form.get("back") == "moderation":
+        return url_for("deliberation.moderation", slug=queries.comment_target(comment).cycle.slug)
+    return _page_of(comment)
 
 
 @bp.post("/comments/<id:comment_id>/translations")
@@ -109,8 +147,8 @@ def translate(comment_id: int):
 @moderators
 def moderation(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
-    return render_template("deliberation/moderation.html", cycle=cycle,
-                           comments=queries.reported_comments(cycle.id), hide_form=HideForm())
+    return render_template("deliberation/moderation.html", cycle=cycle, items=queries.moderation_items(cycle.id),
+                           hidden=queries.hidden_comments(cycle.id), is_idea=lambda target: isinstance(target, Idea))
 
 
 def _cycle_locales(comment: Comment) -> list[str]:

@@ -60,6 +60,16 @@ FIELDS = {
     "accounts.second_factor": ("code",),
     "accounts.two_factor": ("action", "code", "password"),
     "accounts.logout": (),
+    "accounts.accept_invitation": ("password", "confirm"),
+    "accounts.required_two_factor": ("code",),
+    "admin.invite_user": ("email", "name", "role", "language"),
+    "admin.staff_two_step": ("required",),
+    "admin.change_role": ("role",),
+    "admin.deactivate_user": ("reason",),
+    "admin.reactivate_user": ("reason",),
+    "admin.resend_invitation": (),
+    "deliberation.unhide": ("reason",),
+    "deliberation.dismiss_reports": (),
     "admin.advance": ("current", "acknowledge_full_funding"),
     "admin.new_cycle": ("slug", "title", "description", "locale", "languages", "budget", "currency", "areas",
                         "min_age", "max_ranks", "rule", "points", "tie_break", "tie_seed", "date_ideas",
@@ -194,6 +204,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
     from pb.deliberation.models import Comment
 
     comment_id = db.session.scalar(select(func.max(Comment.id))) or 1
+    people = _people(app, make, comment_id)
     voter = app.test_client()
     resident_user = make.user(Role.resident)
     resident = app.test_client()
@@ -244,6 +255,16 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "deliberation.hide": (liaison, f"/comments/{comment_id}/hide"),
         "deliberation.report": (anon, f"/comments/{comment_id}/report"),
         "deliberation.translate": (liaison, f"/comments/{comment_id}/translations"),
+        "deliberation.dismiss_reports": (liaison, f"/comments/{comment_id}/dismiss"),
+        "deliberation.unhide": (liaison, f"/comments/{comment_id}/unhide"),
+        "accounts.accept_invitation": (anon, f"/account/invitation/{people['token']}"),
+        "accounts.required_two_factor": (people["pending"], "/login/two-step-setup"),
+        "admin.invite_user": (staff, "/admin/users/invite"),
+        "admin.staff_two_step": (staff, "/admin/users/two-step"),
+        "admin.change_role": (staff, f"/admin/users/{people['target']}/role"),
+        "admin.deactivate_user": (staff, f"/admin/users/{people['target']}/deactivate"),
+        "admin.reactivate_user": (staff, f"/admin/users/{people['target']}/reactivate"),
+        "admin.resend_invitation": (staff, f"/admin/users/{people['resend']}/invitation"),
         "residents.signup": (anon, "/signup"), "residents.verify": (anon, "/signup/verify/x"),
         "residents.sign_in_link": (anon, "/login/link"), "residents.sign_in_with_link": (anon, "/login/link/x"),
         "residents.account": (resident, "/account"), "residents.change_email": (resident, "/account/email"),
@@ -267,7 +288,27 @@ def targets(app, make, voting_cycle):  # noqa: F811
              if e in FIELDS]
     found += [Target(e, c, u, "GET", QUERY_FIELDS[e]) for e, (c, u) in urls.items() if e in QUERY_FIELDS]
     return {"targets": found, "codes": codes, "voter": voter, "cycle": cycle, "kiosk": (kiosk, kiosk_id),
-            "tokens": {}, "digest": None}
+            "tokens": {}, "digest": None, "people": people}
+
+
+def _people(app, make, comment_id: int) -> dict:
+    """Accounts for the people forms (never the fuzzing clients' own), two pending invitations,
+    a staff member half-way through a required two-step set-up, and a report to dismiss."""
+    from pb.accounts.people import invite_user
+    from pb.deliberation.models import Comment
+    from pb.deliberation.services import report_comment
+
+    staff = make.user(Role.staff)
+    _invited, token = invite_user(actor=staff, email="fuzz-invited@example.org", name="Invited", role="liaison",
+                                  locale="en")
+    resend, _token = invite_user(actor=staff, email="fuzz-resend@example.org", name="Resend", role="observer",
+                                 locale="en")
+    comment = db.session.get(Comment, comment_id)
+    if comment is not None:
+        report_comment(actor=make.user(Role.resident), comment=comment, reason="Rude")
+    db.session.commit()
+    return {"token": token, "target": make.user(Role.liaison).id, "resend": resend.id,
+            "pending_user": make.user(Role.staff).id, "pending": app.test_client()}
 
 
 def _prepare(target, world):
@@ -292,6 +333,11 @@ def _prepare(target, world):
         with world["kiosk"][0].session_transaction() as s:
             s["kiosk_survey"] = {"cycle": world["cycle"].id, "channel": "kiosk", "locale": "es",
                                  "ticket": f"fuzz-{REQUESTS['count']}", "seen": clock.time()}
+    if target.endpoint == "accounts.required_two_factor":  # a password accepted, the code still to set up
+        import time
+
+        with target.client.session_transaction() as s:
+            s["totp_required"] = {"user": world["people"]["pending_user"], "at": time.time()}
     if target.endpoint == "kiosk.ballot":
         import time
 

@@ -164,6 +164,12 @@ def upgrade() -> None:
     with op.batch_alter_table('account_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_token_user_id'), ['user_id'], unique=False)
 
+    op.create_table('site_setting',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_site_setting'))
+    )
     op.create_table('user_session',
     sa.Column('sid_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -497,7 +503,10 @@ def upgrade() -> None:
     sa.Column('reporter_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dismissed_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('dismissed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_report_comment_id_comment')),
+    sa.ForeignKeyConstraint(['dismissed_by_id'], ['user.id'], name=op.f('fk_comment_report_dismissed_by_id_user')),
     sa.ForeignKeyConstraint(['reporter_id'], ['user.id'], name=op.f('fk_comment_report_reporter_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comment_report')),
     sa.UniqueConstraint('comment_id', 'reporter_id', name=op.f('uq_comment_report_comment_id_reporter_id'))
@@ -706,6 +715,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_token_user_id'))
 
     op.drop_table('account_token')
+    op.drop_table('site_setting')
     op.drop_table('user')
     with op.batch_alter_table('rate_counter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_counter_expires'))
