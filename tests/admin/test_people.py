@@ -106,6 +106,7 @@ def test_used_expired_or_replaced_links_are_refused(app, make, smtp):  # noqa: F
     invited = db.session.scalar(select(User).filter_by(email="lena@example.org"))
     client.post(f"/admin/users/{invited.id}/invitation", data={"csrf_token": token_of(client)})
     second = link_in(smtp.messages[1])
+    assert [e.object_id for e in events("user.invite_resend")] == [str(invited.id)]
     browser = app.test_client()
     assert browser.get(first).status_code == 404  # replaced
     form = {"password": PASSWORD, "confirm": PASSWORD,
