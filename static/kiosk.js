@@ -5,6 +5,11 @@
   "use strict";
   try { window.sessionStorage.clear(); window.localStorage.clear(); } catch (e) { /* storage off */ }
   var body = document.body;
+  // The thanks screen's print button (hidden without JavaScript, which cannot print).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
   var url = body.getAttribute("data-timeout-url");
   var seconds = parseInt(body.getAttribute("data-idle-seconds"), 10);
   if (!url || !seconds) { return; }

@@ -111,6 +111,7 @@ POLICY = {
     "proposals.translate_project": {Role.staff},
     "results.ballots_csv": PUBLIC,
     "results.ballots_file": PUBLIC,
+    "results.check": PUBLIC,
     "results.count_page": {Role.observer, Role.staff},
     "results.correct_progress": {Role.staff},
     "results.progress": {Role.staff},

@@ -16,8 +16,10 @@ from pb.enums import Phase
 from pb.i18n.content import Localized
 from pb.proposals import queries as proposals
 from pb.proposals.models import Project
+from pb.results import queries as results
 
 bp = Blueprint("cycles", __name__)
+PUBLISHED = (Phase.results, Phase.implementation)  # phases in which a result can be public
 
 
 @bp.get("/")
@@ -33,6 +35,7 @@ def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug)
     projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
     return render_template("cycles/detail.html", cycle=cycle, projects=projects,
+                           outcomes=results.outcomes(cycle) if cycle.phase in PUBLISHED else {},
                            idea_counts=proposals.idea_counts(cycle), phases=phase_spans(cycle),
                            zone=_zone_name(),
                            closes=_voting_closes(cycle),
@@ -72,6 +75,7 @@ def project(project_id: int):
     if item is None or item.cycle.phase == Phase.draft:
         abort(404)
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
+                           outcome=results.project_outcome(item) if item.cycle.phase in PUBLISHED else None,
                            tr=Localized([item, item.cycle, *item.ideas, *item.progress], str(get_locale())),
                            **comment_context(item, url_for("deliberation.comment_project", project_id=item.id)))
 

@@ -115,6 +115,7 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
 def start(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
     session.pop("kiosk_voter", None)  # whatever the last person left is gone
+    _forget_tracker()  # "Done" on the thanks screen, or its idle refresh, lands here
     return _start_screen(kiosk)
 
 
@@ -187,11 +188,17 @@ def ballot(kiosk_id: int):
     projects = ballot_projects(cycle)
     if request.method == "POST":
         submission = read_submission(cycle, projects)
+        # Every choice as made, and the fields at fault, come back with the ballot (the session
+        # is JSON, so ranks travel as [project, rank] pairs).
+        kept = {"draft": submission.ranking, "ranks": sorted((submission.ranks or {}).items()) or None,
+                "invalid": list(submission.invalid)}
         if submission.error or submission.step == "edit":
-            return _to("kiosk.ballot", kiosk_id, voter, draft=submission.ranking, error=submission.error)
-        return _to("kiosk.review", kiosk_id, voter, draft=submission.ranking, error=None)
+            return _to("kiosk.ballot", kiosk_id, voter, error=submission.error, **kept)
+        return _to("kiosk.review", kiosk_id, voter, error=None, **kept)
     session["kiosk_voter"] = voter | {"error": None}  # an error is shown once
-    submission = Submission(ranking=voter.get("draft") or [], error=voter.get("error"))
+    submission = Submission(ranking=voter.get("draft") or [], error=voter.get("error"),
+                            ranks={int(pid): rank for pid, rank in voter["ranks"]} if voter.get("ranks") else None,
+                            invalid=tuple(voter.get("invalid") or ()))
     return render_submission(cycle, projects, submission, layout="kiosk/base.html",
                              timeout_url=url_for("kiosk.timeout", kiosk_id=kiosk_id))
 
@@ -230,7 +237,11 @@ def _cast(kiosk, voter: dict):
     except DomainError as error:
         return _to("kiosk.ballot", kiosk.id, voter, error=str(error))
     _end_turn()
-    session["kiosk_tracker"] = tracker
+    # Shown until the resident presses Done or the screen sits idle (see thanks); the survey
+    # ticket is issued here, once per ballot, however often the thanks screen is reloaded.
+    session["kiosk_tracker"] = {"code": tracker, "at": clock.timestamp()}
+    session["kiosk_survey"] = new_survey_ticket(db.session.get(Cycle, kiosk.cycle_id), Channel.kiosk,
+                                                str(get_locale()))  # pb.survey
     return redirect(url_for("kiosk.thanks", kiosk_id=kiosk.id))
 
 
@@ -260,15 +271,25 @@ def project(kiosk_id: int, project_id: int):
 @bp.get("/<id:kiosk_id>/thanks")
 @liaisons
 def thanks(kiosk_id: int):
+    """The tracker, in the resident's language, until they press Done; after the kiosk's idle
+    limit the page refreshes itself to the start (a meta refresh: no JavaScript needed), and a
+    later request no longer shows it, so the next person never sees it."""
     kiosk = _kiosk(kiosk_id)
-    tracker = session.pop("kiosk_tracker", None)
-    if tracker is None:
-        return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
     cycle = db.session.get(Cycle, kiosk.cycle_id)
-    session["kiosk_survey"] = new_survey_ticket(cycle, Channel.kiosk, str(get_locale()))  # pb.survey
-    response = render_template("kiosk/thanks.html", kiosk=kiosk, tracker=tracker)
-    _end_turn(keep_language=False)  # shown in the resident's language; the next one starts afresh
+    tracker = session.get("kiosk_tracker")
+    left = cycle.kiosk_idle_seconds - (clock.timestamp() - tracker["at"]) if isinstance(tracker, dict) else 0
+    if left <= 0:
+        _forget_tracker()
+        return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
+    response = render_template("kiosk/thanks.html", kiosk=kiosk, tracker=tracker["code"],
+                               refresh_seconds=max(1, int(left)), idle_seconds=cycle.kiosk_idle_seconds)
     return response, 200, {"Clear-Site-Data": '"cache", "storage"'}
+
+
+def _forget_tracker() -> None:
+    """The last resident has finished: drop their tracker and their language."""
+    if session.pop("kiosk_tracker", None) is not None:
+        _end_turn(keep_language=False)
 
 
 @bp.get("/<id:kiosk_id>/timeout")

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from pb.audit.models import AuditEvent
 from pb.audit.services import Anchor, head
-from pb.cycles.models import Cycle
+from pb.cycles.models import Area, Cycle
 from pb.db import db
 from pb.kiosk.models import Site
 from pb.proposals.models import Project
 from pb.results.models import TallySnapshot
 from pb.results.services import current_snapshot
+from pb.survey.queries import population
 from pb.voting.models import Ballot
 
 MIN_CELL = 20  # DESIGN: nothing is published in a breakdown with fewer than 20 ballots
@@ -69,6 +70,39 @@ def project_outcome(project: Project) -> dict | None:
         return None
     key = str(project.id)
     return {"funded": key in snapshot.result["winners"], "points": snapshot.result["totals"].get(key)}
+
+
+def outcomes(cycle: Cycle) -> dict[int, bool]:
+    """Funded (True) or not (False) for every project counted in the published result; empty
+    before publication, so pages show a badge only once a result is public."""
+    snapshot = current_snapshot(cycle)
+    if snapshot is None:
+        return {}
+    winners = set(snapshot.result["winners"])
+    return {int(pid): pid in winners for pid in snapshot.result["totals"] if pid.isdigit()}
+
+
+def eligible_population(cycle: Cycle) -> int | None:
+    """Eligible residents, as staff entered them by area and age band (pb.survey), or None
+    unless every area in use has figures: a partial sum would make turnout look higher."""
+    figures = population(cycle)
+    areas = {area_id for (area_id, question, _band) in figures if question == "age"}
+    if not cycle.areas or any(area.id not in areas for area in cycle.areas):
+        return None
+    in_use = {area.id for area in cycle.areas}
+    return sum(n for (area_id, question, _band), n in figures.items()
+               if question == "age" and area_id in in_use) or None
+
+
+def funded_by_area(cycle: Cycle, winners: list[Project]) -> list[tuple[Area | None, list[Project], int]]:
+    """(area, its funded projects, their cost) for every area in use, then projects for no
+    one area: where the money goes. Ballots hold no area, so this is not how each area voted."""
+    in_use = {area.id for area in cycle.areas}
+    groups = [(area, [p for p in winners if p.area_id == area.id]) for area in cycle.areas]
+    rest = [p for p in winners if p.area_id not in in_use]
+    if rest:
+        groups.append((None, rest))
+    return [(area, chosen, sum(p.cost_cents for p in chosen)) for area, chosen in groups]
 
 
 def audit_anchors(cycle: Cycle) -> dict[str, Anchor | None]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,10 +23,11 @@ from pb.lifecycle import services as lifecycle
 from pb.proposals.models import Project
 from pb.proposals.money import InvalidMoney, parse_money
 from pb.results import queries, services
-from pb.results.explain import explain
+from pb.results.explain import RULE_HOW, explain, points_text, rule_name
 from pb.results.forms import CorrectProgressForm, ProgressForm, PublishForm, RunTallyForm
 from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.results.tally import ballots_pb, recount_command, sealed_rankings
+from pb.survey.export import csv_text
 from pb.transaction import run_action, transaction
 from pb.voting.models import BoxSeal, Tracker
 
@@ -96,10 +98,41 @@ def publish(snapshot_id: int):
 def public_results(slug: str):
     cycle = get_cycle_or_404(slug)
     snapshot = queries.published_or_404(cycle)
-    return render_template("results/public.html", cycle=cycle, snapshot=snapshot,
-                           seal=db.session.get(BoxSeal, cycle.id), turnout=queries.turnout(cycle),
-                           min_cell=queries.MIN_CELL, recount=recount_command(cycle),
-                           anchors=queries.audit_anchors(cycle), **_explained(cycle, snapshot))
+    explained = _explained(cycle, snapshot)
+    seal = db.session.get(BoxSeal, cycle.id)
+    return render_template("results/public.html", cycle=cycle, snapshot=snapshot, seal=seal,
+                           turnout=queries.turnout(cycle), min_cell=queries.MIN_CELL,
+                           recount=recount_command(cycle), anchors=queries.audit_anchors(cycle),
+                           by_area=queries.funded_by_area(cycle, explained["winners"]),
+                           **_reading(cycle, snapshot, seal), **explained)
+
+
+def _reading(cycle, snapshot, seal) -> dict:
+    """What a resident needs to read the result: the rule in words, how ranks became points,
+    when it was published (with the time zone) and turnout against the eligible population."""
+    eligible = queries.eligible_population(cycle)
+    sentence, example = points_text(snapshot.params.get("points", "fixed"), cycle.max_ranks)
+    published = snapshot.published_at
+    return {"rule_name": rule_name(snapshot.rule), "rule_how": RULE_HOW.get(snapshot.rule),
+            "points_sentence": sentence if snapshot.rule in ("greedy", "equal-shares") else None,
+            "points_example": example,
+            "turnout_of_eligible": {"ballots": format_number(seal.ballot_count), "eligible": format_number(eligible),
+                        "share": format_percent(seal.ballot_count / eligible, "#,##0.0%")} if eligible else None,
+            "published": {"text": format_datetime(published, "medium"), "zone": format_datetime(published, "zzzz"),
+                          "iso": published.isoformat()} if published else None}
+
+
+@bp.get("/cycles/<slug>/results/check")
+@public
+def check(slug: str):
+    """Check it yourself, step by step, for someone who has never used a command line."""
+    cycle = get_cycle_or_404(slug)
+    snapshot = queries.published_or_404(cycle)
+    file_sha = hashlib.sha256(ballots_pb(cycle).encode()).hexdigest()
+    return render_template("results/check.html", cycle=cycle, snapshot=snapshot, file_sha=file_sha,
+                           rule_name=rule_name(snapshot.rule), recount=recount_command(cycle),
+                           seal=db.session.get(BoxSeal, cycle.id), anchors=queries.audit_anchors(cycle),
+                           **_explained(cycle, snapshot))
 
 
 def _download(cycle, body: str, name: str, mimetype: str) -> Response:
@@ -118,11 +151,15 @@ def ballots_file(slug: str):
 @bp.get("/cycles/<slug>/results/ballots.csv")
 @public
 def ballots_csv(slug: str):
+    """The sealed ballots for a spreadsheet: each rank's project number and name (in the
+    language the project was written in, as in the .pb file), in the published order."""
     cycle = get_cycle_or_404(slug)
     queries.published_or_404(cycle)
-    header = ",".join(f"rank_{r}" for r in range(1, cycle.max_ranks + 1))
-    rows = [",".join(r + [""] * (cycle.max_ranks - len(r))) for r in sealed_rankings(cycle)]
-    return _download(cycle, "\n".join([header, *rows]) + "\n", "ballots.csv", "text/csv")
+    names = {pid: p.title for pid, p in queries.projects_by_id(cycle).items()}
+    header = [cell for r in range(1, cycle.max_ranks + 1) for cell in (f"rank_{r}", f"rank_{r}_name")]
+    rows = [[cell for pid in r + [""] * (cycle.max_ranks - len(r)) for cell in (pid, names.get(pid, ""))]
+            for r in sealed_rankings(cycle)]
+    return _download(cycle, csv_text([header, *rows]), "ballots.csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/cycles/<slug>/results/trackers.txt")

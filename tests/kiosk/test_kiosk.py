@@ -35,7 +35,9 @@ def test_kiosk_ballot_records_channel_and_site_only(kiosk_client, voting_cycle, 
     assert thanks.headers["Cache-Control"] == "no-store" and "storage" in thanks.headers["Clear-Site-Data"]
     [ballot] = ballots()
     assert (ballot.channel, ballot.site_id, ballot.ranking) == (Channel.kiosk, site.id, [ids[1], ids[0]])
-    assert client.get(f"/kiosk/{kiosk_id}/thanks").status_code == 302  # the tracker is shown once
+    assert 'id="tracker"' in client.get(f"/kiosk/{kiosk_id}/thanks").get_data(as_text=True)  # until Done
+    client.get(f"/kiosk/{kiosk_id}/")  # Done
+    assert client.get(f"/kiosk/{kiosk_id}/thanks").status_code == 302  # gone for the next person
 
 
 def test_kiosk_mode_locks_the_device(kiosk_client):
@@ -131,3 +133,41 @@ def test_online_credential_flow_is_unaffected(client, voting_cycle, codes):
     """Kiosk mode is per device: an online voter elsewhere still reaches their ballot."""
     cycle, _ = voting_cycle
     assert enter_code(client, cycle, codes[0])
+
+
+def test_thanks_screen_keeps_the_tracker_until_done_or_idle(kiosk_client, voting_cycle):
+    """The tracker stays on reload, with a print button and a no-JavaScript refresh to the
+    start at the kiosk's idle limit; after that limit it is never shown again."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    check_in(client, kiosk_id, cycle)
+    start = clock.now()
+    with clock.frozen(start):
+        cast(client, kiosk_id, ids, 0)
+        page = client.get(f"/kiosk/{kiosk_id}/thanks").get_data(as_text=True)
+    tracker = re.search(r'id="tracker"[^>]*>([^<]+)<', page).group(1)
+    refresh = re.search(r'http-equiv="refresh" content="(\d+);url=([^"]+)"', page)
+    assert int(refresh.group(1)) == cycle.kiosk_idle_seconds and refresh.group(2) == f"/kiosk/{kiosk_id}/"
+    assert "data-print" in page and 'id="done"' in page and "/survey" in page
+    with clock.frozen(start + timedelta(seconds=cycle.kiosk_idle_seconds - 30)):
+        again = client.get(f"/kiosk/{kiosk_id}/thanks").get_data(as_text=True)
+    assert tracker in again and 'content="30;' in again
+    with clock.frozen(start + timedelta(seconds=cycle.kiosk_idle_seconds + 1)):
+        late = client.get(f"/kiosk/{kiosk_id}/thanks")
+    assert late.status_code == 302 and tracker not in client.get(late.location).get_data(as_text=True)
+
+
+def test_ballot_error_keeps_every_choice_at_the_kiosk(kiosk_client, voting_cycle):
+    """A refused kiosk ballot (two projects at rank 1) comes back with every rank as chosen and
+    the clashing fields marked."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    check_in(client, kiosk_id, cycle)
+    ballot = client.get(f"/kiosk/{kiosk_id}/ballot", follow_redirects=True)
+    token = csrf_from(ballot.get_data(as_text=True))
+    sent = {f"rank-{ids[0]}": "1", f"rank-{ids[1]}": "1", f"rank-{ids[2]}": "2"}
+    back = client.post(ballot.request.url, data={"csrf_token": token, "step": "review", **sent}, follow_redirects=True)
+    page = back.get_data(as_text=True)
+    chosen = {pid: re.search(rf'<select[^>]*name="rank-{pid}"[^>]*>.*?</select>', page, re.S).group(0) for pid in ids}
+    assert [re.findall(r'<option[^>]*value="(\d*)"[^>]*selected', chosen[pid]) for pid in ids] == [["1"], ["1"], ["2"], []]
+    assert all('aria-invalid="true"' in chosen[pid] for pid in ids[:2]) and 'aria-invalid' not in chosen[ids[2]]

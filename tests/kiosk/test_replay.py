@@ -81,7 +81,10 @@ def test_language_is_reset_for_the_next_resident(kiosk_client, voting_cycle):
     thanks = client.get(kiosk_cast(client, kiosk_id, ids, 0).location)
     assert 'lang="es"' in thanks.get_data(as_text=True)
     with client.session_transaction() as s:
-        assert "locale" not in s and "kiosk_voter" not in s
+        assert "kiosk_voter" not in s
+    assert '<html lang="en' in client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True)  # Done
+    with client.session_transaction() as s:
+        assert "locale" not in s and "kiosk_tracker" not in s
 
 
 def test_project_page_keeps_the_check_in(kiosk_client, voting_cycle):

@@ -38,7 +38,7 @@ def test_published_result_page(published, client):
     # Budget $100k: P2 ($30k), P0 ($10k), P1 ($20k), P3 ($40k) all fit: $100k exactly.
     assert [int(i) for i in funded] == [ids[2], ids[0], ids[1], ids[3]]
     assert "Project 2 was funded with 57 points" in page
-    assert 'role="img"' in page and 'id="points"' in page
+    assert 'id="chart"' in page and 'id="points"' in page
     assert "flask --app app pb tally ballots.pb --rule greedy --points fixed" in page
     db.session.refresh(cycle)
     assert cycle.phase == Phase.results
