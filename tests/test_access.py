@@ -13,9 +13,11 @@ ROLES = [None, *Role]  # None = anonymous
 POLICY = {
     "accounts.accept_invitation": PUBLIC,
     "accounts.language": PUBLIC,
+    "accounts.forgot_password": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.logout": SIGNED_IN,
     "accounts.required_two_factor": PUBLIC,
+    "accounts.reset_password": PUBLIC,
     "accounts.second_factor": PUBLIC,
     "accounts.two_factor": {Role.liaison, Role.observer, Role.staff},
     "admin.abandon_batch": {Role.staff},

@@ -23,6 +23,10 @@ class TwoFactorForm(FlaskForm):
                              validators=[Optional(), Length(max=200)])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
 class SetPasswordForm(FlaskForm):
     """Choose a password from an emailed link (invitation or reset)."""
 

@@ -123,6 +123,19 @@ def set_password_from_link(*, token: str, purpose: str, password: str, confirm: 
     return user
 
 
+def request_password_reset(*, email: str) -> tuple[User, str] | None:
+    """A single-use reset link for the active account with this email, or None.
+
+    The caller answers the same either way (no enumeration), and nothing is audited here: an
+    event per request would tell anyone watching the public log that the address has an
+    account. Setting the new password is audited (`set_password_from_link`).
+    """
+    user = db.session.scalars(select(User).filter_by(email=normalise_email(email))).first()
+    if user is None or not user.is_active:
+        return None
+    return user, issue_token(user=user, purpose="reset")
+
+
 def change_role(*, actor, user: User, role: Role | str) -> User:
     """Make someone staff, a community liaison or an observer (their sessions end, so the new
     role applies at once). Staff cannot demote themselves or the last active staff member."""

@@ -1,6 +1,5 @@
 """Sign in (with an optional second step), sign out, two-step settings and the language choice."""
 
-import time
 from urllib.parse import urlsplit
 
 import segno
@@ -18,12 +17,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from pb import clock
 from pb.accounts import people, services, tokens, totp
 from pb.accounts.access import public, roles, signed_in
-from pb.accounts.forms import CodeForm, LoginForm, SetPasswordForm, TwoFactorForm
+from pb.accounts.forms import (
+    CodeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+    TwoFactorForm,
+)
 from pb.accounts.models import User
 from pb.accounts.sessions import end_session, session_user, start_session
 from pb.accounts.settings import staff_totp_required
+from pb.admin import mails
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
@@ -68,10 +75,10 @@ def login():
         with transaction():  # failures and lock-outs are kept, whatever happens next
             user = services.authenticate(form.email.data, form.password.data)
         if user is not None and user.totp_secret:
-            session["second_step"] = {"user": user.id, "at": time.time()}
+            session["second_step"] = {"user": user.id, "at": clock.timestamp()}
             return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
         if user is not None and user.role == Role.staff and staff_totp_required():
-            session["totp_required"] = {"user": user.id, "at": time.time()}  # not signed in until it is set up
+            session["totp_required"] = {"user": user.id, "at": clock.timestamp()}  # not signed in until it is set up
             return redirect(url_for("accounts.required_two_factor", next=request.args.get("next")))
         if user is not None:
             return _signed_in(user)
@@ -85,7 +92,7 @@ def login():
 def second_factor():
     pending = session.get("second_step") or {}
     user = db.session.get(User, pending.get("user", 0)) if isinstance(pending.get("user"), int) else None
-    if user is None or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+    if user is None or clock.timestamp() - pending.get("at", 0) > SECOND_STEP_SECONDS:
         session.pop("second_step", None)
         flash(_("Please sign in again."), "info")
         return redirect(url_for("accounts.login"))
@@ -106,7 +113,7 @@ def required_two_factor():
     """Staff must use two-step sign-in and have none yet: set it up, then they are signed in."""
     pending = session.get("totp_required") or {}
     user = db.session.get(User, pending.get("user", 0)) if isinstance(pending.get("user"), int) else None
-    if user is None or not user.is_active or user.totp_secret or time.time() - pending.get("at", 0) > SETUP_SECONDS:
+    if user is None or not user.is_active or user.totp_secret or clock.timestamp() - pending.get("at", 0) > SETUP_SECONDS:
         session.pop("totp_required", None)
         flash(_("Please sign in again."), "info")
         return redirect(url_for("accounts.login"))
@@ -122,6 +129,30 @@ def required_two_factor():
     uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
     return render_template("accounts/required_two_factor.html", form=form, secret=secret,
                            qr=segno.make(uri, error="m").svg_data_uri(scale=4, border=2)), 400 if form.errors else 200
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        limit(f"reset:{services.normalise_email(form.email.data)}", 5, 3600)  # no mail bombing
+        limit(f"reset-device:{device_key()}", 20, 3600)
+        with transaction():
+            found = people.request_password_reset(email=form.email.data)
+            if found is not None:
+                mails.password_reset(*found)
+        # The same answer whether or not the address has an account.
+        flash(_("If an account uses this address, we sent it a link to choose a new password. "
+                "The link works once, for one hour."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    return _set_password(token, "reset", _("Your new password is set. Sign in with it."))
 
 
 @bp.route("/account/invitation/<token>", methods=["GET", "POST"])

@@ -16,6 +16,18 @@ from pb.i18n.locales import direction
 from pb.outbox.services import queue_mail
 
 
+def password_reset(user: User, token: str) -> None:
+    """The single-use link to choose a new password, in the account's language."""
+    locale = user.locale or "en"
+    with force_locale(locale):
+        context = {"user": user, "locale": locale, "text_direction": direction(locale),
+                   "minutes": int(LIFETIMES["reset"].total_seconds() // 60),
+                   "link": public_url("accounts.reset_password", token=token)}
+        queue_mail(to=user.email, subject=_("Choose a new password"), locale=locale,
+                   text=render_template("email/password_reset.txt", **context),
+                   html=render_template("email/password_reset.html", **context))
+
+
 def invitation(user: User, token: str, *, inviter: User) -> None:
     """The single-use link to set a first password (the only copy of the token leaves here)."""
     locale = user.locale or "en"
