@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from pb.cycles.services import update_cycle
 from pb.db import db
 from pb.enums import Phase, ProjectStatus, Role
 from pb.errors import DomainError, NotAllowed
@@ -118,7 +119,7 @@ def test_stale_cycle_title_is_hidden_in_every_page(client, make, people):
     review_translation(actor=staff, obj=cycle, field="title", locale="es")
     db.session.commit()
     assert "Fondo de Salud" in client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    cycle.title = "Health and Housing Fund"  # e.g. a fix typed straight into the database
+    update_cycle(actor=staff, cycle=cycle, title="Health and Housing Fund")  # the original changes
     db.session.commit()
     home = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Fondo de Salud" not in home and "Health and Housing Fund" in home
