@@ -154,3 +154,12 @@ def test_only_the_lifecycle_changes_a_cycles_phase():
                     if isinstance(leaf, ast.Attribute) and leaf.attr == "phase" and parts[0] != "lifecycle":
                         offenders.append(f"{path.relative_to(PB)}:{node.lineno}")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_one_clock():
+    """Only pb/clock.py reads the system clock, so tests can freeze time for everything."""
+    calls = ("date.today(", "time.time(", "datetime.now(", "datetime.utcnow(", "time.monotonic(")
+    offenders = [f"{path.relative_to(PB)}:{n}" for path, parts in _modules() if parts != ("clock",)
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if any(call in line for call in calls)]
+    assert offenders == [], "\n".join(offenders)
