@@ -14,7 +14,6 @@ from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
 from pb.lifecycle import readiness
 from pb.notifications import notify
 from pb.proposals.queries import ballot_projects
-from pb.proposals.queries import ballot_projects
 from pb.results import services as results
 from pb.results.models import TallySnapshot
 from pb.results.verify import freeze_ballot

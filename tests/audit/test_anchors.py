@@ -15,14 +15,13 @@ from pb.audit.services import GENESIS, chain_hash, event_fields, head, record
 from pb.db import db
 from pb.enums import Phase
 from pb.i18n.models import ContentTranslation
-from pb.lifecycle.services import advance
 from pb.proposals.models import Project
 from pb.results.models import TallySnapshot
 from pb.results.verify import freeze_ballot
 from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot, BoxSeal
-from tests.conftest import open_voting
 from pb.voting.seal import canonical_ballots
+from tests.conftest import open_voting
 from tests.results.conftest import cast_cycle, published  # noqa: F401  (fixtures)
 from tests.voting.conftest import voting_cycle  # noqa: F401  (fixture)
 

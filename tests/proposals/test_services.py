@@ -9,10 +9,9 @@ from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, ProjectStatus, Role
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.i18n.models import ContentTranslation
-from pb.lifecycle.services import advance
 from pb.proposals import services
-from tests.conftest import open_voting
 from pb.proposals.models import Idea, Project
+from tests.conftest import open_voting
 from tests.proposals.conftest import count, form, idea
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role, TranslationStatus
 from pb.i18n.content import set_translation
-from pb.lifecycle.services import advance
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate
 from tests.conftest import csrf_from, login, open_voting
