@@ -281,8 +281,9 @@ def thanks(kiosk_id: int):
     if left <= 0:
         _forget_tracker()
         return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
-    response = render_template("kiosk/thanks.html", kiosk=kiosk, tracker=tracker["code"],
-                               refresh_seconds=max(1, int(left)), idle_seconds=cycle.kiosk_idle_seconds)
+    response = render_template("kiosk/thanks.html", kiosk=kiosk, cycle=cycle, tracker=tracker["code"],
+                               refresh_seconds=max(1, int(left)), idle_seconds=cycle.kiosk_idle_seconds,
+                               timeout_url=url_for("kiosk.start", kiosk_id=kiosk_id))
     return response, 200, {"Clear-Site-Data": '"cache", "storage"'}
 
 

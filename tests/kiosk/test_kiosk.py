@@ -146,9 +146,10 @@ def test_thanks_screen_keeps_the_tracker_until_done_or_idle(kiosk_client, voting
         cast(client, kiosk_id, ids, 0)
         page = client.get(f"/kiosk/{kiosk_id}/thanks").get_data(as_text=True)
     tracker = re.search(r'id="tracker"[^>]*>([^<]+)<', page).group(1)
-    refresh = re.search(r'http-equiv="refresh" content="(\d+);url=([^"]+)"', page)
+    refresh = re.search(r'<noscript><meta http-equiv="refresh" content="(\d+);url=([^"]+)"></noscript>', page)
     assert int(refresh.group(1)) == cycle.kiosk_idle_seconds and refresh.group(2) == f"/kiosk/{kiosk_id}/"
     assert "data-print" in page and 'id="done"' in page and "/survey" in page
+    assert f'data-timeout-url="/kiosk/{kiosk_id}/" data-idle-seconds="{cycle.kiosk_idle_seconds}"' in page
     with clock.frozen(start + timedelta(seconds=cycle.kiosk_idle_seconds - 30)):
         again = client.get(f"/kiosk/{kiosk_id}/thanks").get_data(as_text=True)
     assert tracker in again and 'content="30;' in again

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from pb.db import db
+from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.i18n.locales import SHIPPED
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
@@ -23,6 +24,7 @@ from tests.results.conftest import staff_client
 # Budget $60k, 5 ranks (5-4-3-2-1 points). D: 9x5 = 45, A: 9x4 = 36, B: 7x5 = 35, C: 7x4 = 28.
 # D ($40k) is funded, A ($10k) fits in the $20k left; B ($20k) no longer fits in $10k, nor C.
 RANKINGS = [("D", "A")] * 9 + [("B", "C")] * 7
+LONG_URL = "https://example.org/" + "a" * 280
 
 
 def _words(html: str) -> str:
@@ -60,6 +62,8 @@ def decided(app, make):
         db.session.flush()
         make.translate_and_review(projects[key])
         mark_ready(actor=staff, project=projects[key])
+    for target in (ideas["A"], projects["A"]):  # one unbroken 300-character address (layout tests)
+        post_comment(actor=staff, target=target, body=f"Details: {LONG_URL}", locale="en")
     open_voting(cycle, actor=staff)
     for n, order in enumerate(RANKINGS):
         cast_ballot(cycle=cycle, credential=f"test:{n}", ranking=[projects[k].id for k in order],

@@ -17,6 +17,9 @@ def test_kiosk_leaves_nothing_for_the_next_resident(kiosk_client, voting_cycle):
     assert thanks.headers["Cache-Control"] == "no-store" and "storage" in thanks.headers["Clear-Site-Data"]
     assert "Project 1" not in page
     with client.session_transaction() as s:
-        assert "kiosk_voter" not in s and "kiosk_tracker" not in s
+        assert "kiosk_voter" not in s  # the tracker alone stays, until Done or the idle limit
+    client.get(f"/kiosk/{kiosk_id}/")  # Done
+    with client.session_transaction() as s:
+        assert "kiosk_tracker" not in s and "locale" not in s
     back = client.get(f"/kiosk/{kiosk_id}/ballot")
     assert back.status_code == 302  # the next person cannot reopen the ballot
