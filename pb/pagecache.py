@@ -18,6 +18,7 @@ from collections import OrderedDict
 from threading import Lock
 
 from flask import Flask, Response, g, request, session
+from flask.globals import request_ctx
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
@@ -29,7 +30,12 @@ CACHED_ENDPOINTS = frozenset({
     "cycles.home", "cycles.detail", "cycles.project", "cycles.accessibility",
     "proposals.index", "proposals.detail", "results.public_results", "audit.index",
 })
-ANONYMOUS_SESSION_KEYS = frozenset({"locale"})  # the language choice is part of the key
+# Session keys that change nothing on a public page: the language (part of the key), the
+# browser's CSRF secret (pages rendered with a token are never stored, so none is served) and
+# the rate-limit device key; and Flask-Login's own bookkeeping for visitors with no account
+# ("_user_id" is what marks a signed-in session). Any other key (an account, a flash, a
+# ballot) bypasses the cache.
+ANONYMOUS_SESSION_KEYS = frozenset({"locale", "csrf_token", "device", "_remember", "_fresh", "_id"})
 MAX_PAGES = 2048
 
 
@@ -76,8 +82,12 @@ def register_page_cache(app: Flask) -> None:
     @app.after_request
     def _store_page(response):
         key = g.pop("page_cache_key", None)
+        # Never store a page that showed a one-time message or made a form token, or whose
+        # request left anything personal in the session. (session.modified is no guide:
+        # Flask-Login touches it on every request of a visitor who has a session at all.)
         if (key is not None and not g.get("page_cache_hit") and response.status_code == 200
-                and not session.modified and "csrf_token" not in g and not response.headers.get("Set-Cookie")):
+                and not request_ctx.flashes and "csrf_token" not in g
+                and set(session.keys()) <= ANONYMOUS_SESSION_KEYS):
             cache.put(key, (response.get_data(), response.mimetype))
         return response
 

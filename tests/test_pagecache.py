@@ -51,6 +51,16 @@ def test_a_repeated_anonymous_page_costs_one_query(app, client, cycle):
     assert queries == 1
 
 
+def test_a_visitor_who_saw_a_form_still_gets_cached_pages_without_tokens(app, client, cycle):
+    """After the sign-in page (a CSRF secret in the session) public pages are still served from
+    the cache, and no cached page carries a form token."""
+    client.get("/login")
+    url = f"/cycles/{cycle.slug}/ideas"
+    client.get(url)
+    assert _statements(app, lambda: client.get(url)) == 1
+    assert 'name="csrf_token"' not in client.get(url).get_data(as_text=True)
+
+
 def test_new_idea_shows_at_once(client, make, cycle):
     """A new idea appears on the list on the very next request."""
     url = f"/cycles/{cycle.slug}/ideas"
