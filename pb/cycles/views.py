@@ -6,6 +6,7 @@ from datetime import datetime
 from babel.dates import get_timezone_name
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
+from flask_login import current_user
 
 from pb import clock
 from pb.accounts.access import public
@@ -77,7 +78,8 @@ def project(project_id: int):
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
                            outcome=results.project_outcome(item) if item.cycle.phase in PUBLISHED else None,
                            tr=Localized([item, item.cycle, *item.ideas, *item.progress], str(get_locale())),
-                           **comment_context(item, url_for("deliberation.comment_project", project_id=item.id)))
+                           **comment_context(item, url_for("deliberation.comment_project", project_id=item.id),
+                                            signed_in=current_user.is_authenticated))
 
 
 @bp.get("/accessibility")

@@ -31,10 +31,15 @@ def thread(target) -> tuple[list[Comment], dict[int, list[Comment]], dict[int, l
     return [c for c in comments if c.parent_id is None], replies, translations
 
 
-def comment_context(target, post_url: str) -> dict:
-    """What templates/deliberation/_thread.html needs for `target`."""
+def comment_context(target, post_url: str, *, signed_in: bool) -> dict:
+    """What templates/deliberation/_thread.html needs for `target`.
+
+    A visitor who is not signed in gets no form object (only "sign in to comment"): building
+    one makes a CSRF token, and a page with a token can be neither cached nor shared.
+    """
+    open_ = target.cycle.phase in OPEN_PHASES
     return {"thread": thread(target), "post_url": post_url,
-            "comment_form": CommentForm() if target.cycle.phase in OPEN_PHASES else None}
+            "comment_form": (CommentForm() if signed_in else True) if open_ else None}
 
 
 def _on_cycle(cycle_id: int):

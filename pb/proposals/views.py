@@ -7,6 +7,7 @@ import secrets
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -19,18 +20,25 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from pb.accounts.access import public, roles
+from pb.accounts.access import public, roles, signed_in
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.deliberation.queries import comment_context
 from pb.enums import Channel, IdeaStatus, Role
-from pb.errors import DomainError
+from pb.errors import DomainError, NotAllowed
 from pb.i18n.content import Localized
 from pb.proposals import queries, rules, services
-from pb.proposals.forms import IdeaFilterForm, IdeaForm, OnBehalfForm
+from pb.proposals.forms import (
+    EditIdeaForm,
+    IdeaFilterForm,
+    IdeaForm,
+    OnBehalfForm,
+    SupportForm,
+    WithdrawIdeaForm,
+)
 from pb.results.queries import project_outcome
-from pb.transaction import transaction
+from pb.transaction import run_action, transaction
 
 bp = Blueprint("proposals", __name__)
 PAGE_SIZE = 20
@@ -78,8 +86,64 @@ def detail(idea_id: int):
     related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
                            outcome=project_outcome(project) if project else None,
+                           supports=queries.support_count(idea) if idea.cycle.show_support_counts else None,
+                           support_form=SupportForm(), is_author=_is_author(idea),
+                           supporting=current_user.is_authenticated and services.supports(user=current_user, idea=idea) is not None,
                            timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())),
-                           **comment_context(idea, url_for("deliberation.comment_idea", idea_id=idea.id)))
+                           **comment_context(idea, url_for("deliberation.comment_idea", idea_id=idea.id),
+                                            signed_in=current_user.is_authenticated))
+
+
+def _is_author(idea) -> bool:
+    return current_user.is_authenticated and idea.author_id is not None and idea.author_id == current_user.id
+
+
+@bp.route("/ideas/<id:idea_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_idea(idea_id: int):
+    """The author changes or withdraws their own idea while ideas are collected."""
+    idea = queries.get_idea_or_404(idea_id)
+    try:
+        services.check_author_may_change(current_user, idea)
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("proposals.detail", idea_id=idea.id))
+    form = EditIdeaForm(obj=idea)
+    if form.validate_on_submit():
+        return run_action(lambda: services.edit_idea(actor=current_user, idea=idea, title=form.title.data,
+                                                     body=form.body.data, location_text=form.location_text.data),
+                          then=url_for("proposals.detail", idea_id=idea.id), success=_("Your changes are saved."))
+    return render_template("proposals/edit.html", idea=idea, cycle=idea.cycle, form=form,
+                           withdraw_form=WithdrawIdeaForm()), 400 if form.errors else 200
+
+
+@bp.post("/ideas/<id:idea_id>/withdraw")
+@signed_in
+def withdraw_idea(idea_id: int):
+    idea = queries.get_idea_or_404(idea_id)
+    form = WithdrawIdeaForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or _("Please try again."), "error")
+        return redirect(url_for("proposals.edit_idea", idea_id=idea.id))
+    return run_action(lambda: services.withdraw_idea(actor=current_user, idea=idea, reason=form.reason.data),
+                      then=url_for("proposals.detail", idea_id=idea.id), success=_("Your idea is withdrawn."))
+
+
+@bp.post("/ideas/<id:idea_id>/support")
+@roles(Role.resident)
+def support_idea(idea_id: int):
+    idea = queries.get_idea_or_404(idea_id)
+    form = SupportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    then = url_for("proposals.detail", idea_id=idea.id)
+    if form.action.data == "support":
+        return run_action(lambda: services.support_idea(actor=current_user, idea=idea), then=then,
+                          success=_("Thank you. You support this idea."))
+    return run_action(lambda: services.unsupport_idea(actor=current_user, idea=idea), then=then,
+                      success=_("You no longer support this idea."))
 
 
 @bp.route("/cycles/<slug>/ideas/new", methods=["GET", "POST"])
