@@ -115,6 +115,7 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
 def start(kiosk_id: int):
     kiosk = _kiosk(kiosk_id)
     session.pop("kiosk_voter", None)  # whatever the last person left is gone
+    session.pop("kiosk_survey", None)  # the next resident cannot answer the last one's survey
     _forget_tracker()  # "Done" on the thanks screen, or its idle refresh, lands here
     return _start_screen(kiosk)
 

@@ -54,3 +54,16 @@ def test_paper_surveys_are_typed_in_a_batch_one_form_at_a_time(app, liaison, vot
     assert [e.action for e in events] == ["survey.batch_open", "survey.batch_close"]
     assert all(set(e.data) <= {"cycle"} for e in events)  # no count: the audit page is public
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 2
+
+
+def test_next_resident_cannot_answer_the_last_ones_survey(kiosk_client, voting_cycle):  # noqa: F811
+    """Pressing Done on the thanks screen ends the survey offer: the next person at the kiosk
+    cannot answer in the name of the one before."""
+    client, kiosk_id = kiosk_client
+    cycle, ids = voting_cycle
+    assert check_in(client, kiosk_id, cycle).status_code == 302
+    thanks = client.get(kiosk_cast(client, kiosk_id, ids, 0).location).get_data(as_text=True)
+    assert f"/kiosk/{kiosk_id}/survey" in thanks
+    client.get(f"/kiosk/{kiosk_id}/")  # Done
+    assert client.get(f"/kiosk/{kiosk_id}/survey").status_code == 302
+    assert db.session.scalars(select(SurveyResponse)).all() == []
