@@ -41,6 +41,7 @@ class IdeaStatus(StrEnum):
     merged = "merged"
     not_eligible = "not_eligible"
     not_feasible = "not_feasible"
+    withdrawn = "withdrawn"  # by its author, during idea collection
 
 
 class ProjectStatus(StrEnum):

@@ -86,6 +86,7 @@ class CycleForm(FlaskForm):
     kiosk_idle_seconds = IntegerField(_l("Seconds before an idle kiosk ballot is cleared"),
                                       validators=[InputRequired(), NumberRange(30, 3600)])
     use_kiosks = BooleanField(_l("Liaisons run kiosks or paper ballots at sites"))
+    show_support_counts = BooleanField(_l("Show on each idea how many residents support it"))
     categories = MultiCheckboxField(_l("Idea categories"), choices=[(c, CATEGORY_NAMES[c]) for c in CATEGORIES])
 
     def __init__(self, *args, locales=(), **kwargs):

@@ -42,6 +42,8 @@ class Cycle(db.Model):
     max_ranks: Mapped[int] = mapped_column(default=5)
     min_age: Mapped[int] = mapped_column(default=14)
     allow_anonymous_ideas: Mapped[bool] = mapped_column(default=False)
+    # Whether an idea's page shows how many residents support it (staff always see the count).
+    show_support_counts: Mapped[bool] = mapped_column(default=False)
     # Which voter credentials this cycle accepts online (kiosk check-in is always possible).
     allow_access_codes: Mapped[bool] = mapped_column(default=True)
     allow_registration: Mapped[bool] = mapped_column(default=True)

@@ -34,6 +34,8 @@ IDEA_STATUS_NAMES = {
     IdeaStatus.merged: _l("Merged with another idea"),
     IdeaStatus.not_eligible: _l("Not eligible"),
     IdeaStatus.not_feasible: _l("Not feasible"),
+    # i18n: the author took the idea back
+    IdeaStatus.withdrawn: _l("Withdrawn by its author"),
 }
 
 CATEGORY_NAMES = {

@@ -15,6 +15,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pb.enums import IdeaStatus
@@ -24,7 +25,7 @@ from pb.i18n.locales import SHIPPED, enabled_languages
 from pb.proposals import rules
 from pb.proposals.money import parse_breakdown, parse_money
 
-REVIEW_STATUSES = [s for s in IdeaStatus if s != IdeaStatus.submitted]
+REVIEW_STATUSES = [s for s in IdeaStatus if s not in (IdeaStatus.submitted, IdeaStatus.withdrawn)]  # withdrawn: author only
 
 
 class Clean:
@@ -118,6 +119,24 @@ class IdeaFilterForm(FlaskForm):
         """The field's value if it is one of its choices, else "" (an old or forged link)."""
         field = self[name]
         return field.data if field.data in values_of(field) else ""
+
+
+class EditIdeaForm(FlaskForm):
+    """The author's own idea, changed while ideas are collected (its earlier text is kept)."""
+
+    title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
+    body = TextAreaField(_l("Describe your idea"), validators=[Clean(_l("Description"), rules.BODY)])
+    location_text = StringField(_l("Place (optional)"),
+                                validators=[Clean(_l("Location"), rules.LOCATION_MAX, one_line=True)])
+
+
+class WithdrawIdeaForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you taking it back? (optional, shown to everyone)"),
+                           validators=[Clean(_l("Reason"), rules.REASON_MAX)])
+
+
+class SupportForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired(), AnyOf(["support", "unsupport"])])
 
 
 class ReviewForm(FlaskForm):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.cycles.models import Area, Cycle
@@ -41,9 +41,32 @@ class Idea(db.Model):
     project: Mapped[Project | None] = relationship(back_populates="ideas")
     merged_into: Mapped[Idea | None] = relationship(remote_side=[id], back_populates="merged")
     merged: Mapped[list[Idea]] = relationship(back_populates="merged_into")
+    revisions: Mapped[list[IdeaRevision]] = relationship(order_by="IdeaRevision.id.desc()")
 
     def __repr__(self) -> str:
         return f"<Idea {self.id} {self.status}>"
+
+
+class IdeaRevision(db.Model):
+    """An earlier text of an idea, kept when its author edited it (shown on the idea's page)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    location_text: Mapped[str] = mapped_column(String(200), default="")
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was edited
+
+
+class IdeaSupport(db.Model):
+    """One account supports one idea during idea collection; the key allows only one."""
+
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Project(db.Model):

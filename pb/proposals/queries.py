@@ -12,11 +12,12 @@ from pb.cycles.models import Cycle
 from pb.db import db
 from pb.enums import IdeaStatus, Phase, ProjectStatus
 from pb.i18n.models import ContentTranslation
-from pb.proposals.models import Idea, Project
+from pb.proposals.models import Idea, IdeaSupport, Project
 from pb.proposals.search import matching_idea_ids
 
 # Project events that belong on the timeline of the ideas behind the project.
 PROJECT_TIMELINE = ("project.ready", "project.draft")
+SUPPORT_EVENTS = ("idea.support", "idea.unsupport")  # counted on the page, not listed one by one
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def status_counts(cycle: Cycle, filters: IdeaFilters) -> dict[IdeaStatus, int]:
 
 def timeline(idea: Idea) -> list[AuditEvent]:
     """The idea's public history from the audit log, with its project's ballot events."""
-    about_idea = and_(AuditEvent.object_type == "Idea", AuditEvent.object_id == str(idea.id))
+    about_idea = and_(AuditEvent.object_type == "Idea", AuditEvent.object_id == str(idea.id),
+                      AuditEvent.action.notin_(SUPPORT_EVENTS))
     condition = about_idea
     if idea.project_id:
         condition = or_(about_idea, and_(AuditEvent.object_type == "Project",
@@ -116,3 +118,16 @@ def idea_counts(cycle: Cycle) -> dict[IdeaStatus, int]:
     rows = db.session.execute(
         select(Idea.status, func.count()).filter_by(cycle_id=cycle.id).group_by(Idea.status))
     return {IdeaStatus(status): n for status, n in rows}
+
+
+def support_count(idea: Idea) -> int:
+    """How many accounts support this idea."""
+    return db.session.scalar(select(func.count()).select_from(IdeaSupport).where(IdeaSupport.idea_id == idea.id))
+
+
+def support_counts(ideas) -> dict[int, int]:
+    """Supports per idea id, for the staff review queue (ideas without any are left out)."""
+    ids = [idea.id for idea in ideas]
+    rows = db.session.execute(select(IdeaSupport.idea_id, func.count()).where(IdeaSupport.idea_id.in_(ids))
+                              .group_by(IdeaSupport.idea_id))
+    return dict(rows.all())

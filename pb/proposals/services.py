@@ -19,7 +19,7 @@ from pb.i18n.filters import language_name, money
 from pb.i18n.locales import SHIPPED
 from pb.notifications import notify
 from pb.proposals import rules
-from pb.proposals.models import Idea, Project
+from pb.proposals.models import Idea, IdeaRevision, IdeaSupport, Project
 
 # Statuses that close an idea and therefore owe the public a reason.
 NEEDS_REASON = {IdeaStatus.merged, IdeaStatus.not_eligible, IdeaStatus.not_feasible}
@@ -27,6 +27,8 @@ NEEDS_REASON = {IdeaStatus.merged, IdeaStatus.not_eligible, IdeaStatus.not_feasi
 # result all refer to the text and costs voters saw, so they never change afterwards.
 EDITABLE_PHASES = {Phase.draft, Phase.ideas, Phase.development}
 ENTERING_ROLES = {Role.liaison, Role.staff}  # may enter paper and kiosk ideas for residents
+# An idea its author may still edit or withdraw, and residents may still support.
+OPEN_STATUSES = {IdeaStatus.submitted, IdeaStatus.under_review}
 
 
 class RateLimited(DomainError):
@@ -132,8 +134,10 @@ def _checked_locale(locale: str) -> str:
 def review_idea(*, actor, idea: Idea, status: IdeaStatus, reason: str = "",
                 merged_into: Idea | None = None) -> Idea:
     """Give an idea its next status; closing statuses need a public reason."""
-    if status == IdeaStatus.submitted:
+    if status in (IdeaStatus.submitted, IdeaStatus.withdrawn):
         raise DomainError(_l("Choose the idea's new status."))
+    if idea.status == IdeaStatus.withdrawn:
+        raise DomainError(_l("Its author withdrew this idea, so its status cannot change."))
     if idea.project_id is not None:
         raise DomainError(_l("This idea already fed a ballot project; its status cannot change."))
     reason = rules.clean_text(reason, field=_l("Reason"), limits=rules.REASON_MAX)
@@ -152,6 +156,96 @@ def review_idea(*, actor, idea: Idea, status: IdeaStatus, reason: str = "",
                  "merged_into": merged_into.id if merged_into else None})
     notify.idea_reviewed(idea)  # its author and followers, by email, with this change
     return idea
+
+
+def edit_idea(*, actor, idea: Idea, title: str, body: str, location_text: str = "") -> Idea:
+    """The author's new text for their idea while ideas are collected; the earlier text is
+    kept as a revision and shown on the idea's page, so readers see what changed."""
+    check_author_may_change(actor, idea)
+    clean = {"title": rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True),
+             "body": rules.clean_text(body, field=_l("Description"), limits=rules.BODY),
+             "location_text": rules.clean_text(location_text, field=_l("Location"),
+                                               limits=rules.LOCATION_MAX, one_line=True)}
+    changed = sorted(name for name, value in clean.items() if getattr(idea, name) != value)
+    if not changed:
+        raise DomainError(_l("Nothing changed."))
+    db.session.add(IdeaRevision(idea_id=idea.id, title=idea.title, body=idea.body,
+                                location_text=idea.location_text))
+    for name, value in clean.items():
+        setattr(idea, name, value)
+    record("idea.edit", actor=actor, obj=idea, data={"changed": changed})
+    return idea
+
+
+def withdraw_idea(*, actor, idea: Idea, reason: str = "") -> Idea:
+    """The author takes their idea back while ideas are collected; the optional reason is public."""
+    check_author_may_change(actor, idea)
+    idea.status = IdeaStatus.withdrawn
+    idea.status_reason = rules.clean_text(reason, field=_l("Reason"), limits=rules.REASON_MAX)
+    record("idea.withdraw", actor=actor, obj=idea, data={"reason": idea.status_reason})
+    return idea
+
+
+def check_author_may_change(actor, idea: Idea) -> None:
+    """Only the signed-in author, only during idea collection, only before staff decided.
+
+    Takes the cycle's row lock shared, so a change either commits before the phase moves on
+    or sees that it has.
+    """
+    if idea.author_id is None or getattr(actor, "id", None) != idea.author_id:
+        raise NotAllowed(_l("Only the person who shared this idea can change it."))
+    lock_cycle(idea.cycle, exclusive=False)
+    if idea.cycle.phase != Phase.ideas:
+        raise WrongPhase(_l("Ideas can be changed only while the cycle collects ideas."))
+    if idea.status not in OPEN_STATUSES or idea.project_id is not None:
+        raise DomainError(_l("Staff have already decided about this idea, so it can no longer change."))
+
+
+def support_idea(*, actor, idea: Idea) -> IdeaSupport:
+    """One resident's support for an idea during idea collection, once per account.
+
+    The unique key settles two parallel clicks (the loser gets `Conflict`). The audit event
+    names no one (residents never are) and, as any event does, refreshes cached pages.
+    """
+    _check_supportable(actor, idea)
+    if supports(user=actor, idea=idea):
+        raise DomainError(_l("You already support this idea."))
+    support = IdeaSupport(idea_id=idea.id, user_id=actor.id)
+    db.session.add(support)
+    db.session.flush()
+    record("idea.support", actor=actor, obj=_support_subject(idea), data={})
+    return support
+
+
+def unsupport_idea(*, actor, idea: Idea) -> None:
+    """Take one's support back, while ideas are collected."""
+    _check_supportable(actor, idea)
+    support = supports(user=actor, idea=idea)
+    if support is None:
+        raise DomainError(_l("You do not support this idea."))
+    db.session.delete(support)
+    record("idea.unsupport", actor=actor, obj=_support_subject(idea), data={})
+
+
+def _support_subject(idea: Idea):
+    """What a support event is recorded against: the idea when its count is public, else only
+    the cycle, so the public audit log does not reveal counts the cycle chose to hide."""
+    return idea if idea.cycle.show_support_counts else idea.cycle
+
+
+def _check_supportable(actor, idea: Idea) -> None:
+    if getattr(actor, "role", None) != Role.resident:
+        raise NotAllowed(_l("Only residents can support ideas."))
+    if idea.author_id == actor.id:
+        raise DomainError(_l("You cannot support your own idea."))
+    lock_cycle(idea.cycle, exclusive=False)
+    if idea.cycle.phase != Phase.ideas or idea.status not in OPEN_STATUSES:
+        raise WrongPhase(_l("Ideas can be supported only while the cycle collects ideas."))
+
+
+def supports(*, user, idea: Idea) -> IdeaSupport | None:
+    """This account's support for this idea, if any."""
+    return db.session.scalars(select(IdeaSupport).filter_by(idea_id=idea.id, user_id=user.id)).first()
 
 
 def _check_merge_target(idea: Idea, target: Idea | None) -> None:

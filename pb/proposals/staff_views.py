@@ -38,6 +38,7 @@ def review_queue(slug: str):
                         error_out=False)
     return render_template("proposals/review_queue.html", cycle=cycle, ideas=ideas, shown=shown,
                            counts=queries.status_counts(cycle, queries.IdeaFilters()),
+                           supports=queries.support_counts(ideas.items),
                            projects=queries.cycle_projects(cycle), editable=cycle.phase in services.EDITABLE_PHASES)
 
 

@@ -87,7 +87,7 @@ def detail(idea_id: int):
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
                            outcome=project_outcome(project) if project else None,
                            supports=queries.support_count(idea) if idea.cycle.show_support_counts else None,
-                           support_form=SupportForm(), is_author=_is_author(idea),
+                           is_author=_is_author(idea),
                            supporting=current_user.is_authenticated and services.supports(user=current_user, idea=idea) is not None,
                            timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())),
                            **comment_context(idea, url_for("deliberation.comment_idea", idea_id=idea.id),

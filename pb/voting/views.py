@@ -176,6 +176,8 @@ def verify(slug: str, token: str):
     except DomainError as error:
         flash(str(error), "info" if isinstance(error, services.StillHeld) else "error")
         return redirect(url_for("voting.start", slug=slug))
+    if services.has_voted(cycle, f"roll:{entry.id}"):  # e.g. at a kiosk: say so now, not after ranking
+        return _already_voted(cycle)
     session["voter"] = {"cycle": cycle.id, "credential": f"roll:{entry.id}"}
     return redirect(url_for("voting.ballot", slug=slug))
 

@@ -78,7 +78,7 @@ FIELDS = {
                         "date_voting", "categories"),
     "admin.edit_cycle": ("title", "description", "languages", "budget", "currency", "min_age", "max_ranks",
                          "rule", "tie_break", "tie_seed", "kiosk_idle_seconds", "date_ideas", "date_voting",
-                         "date_tallying", "categories"),
+                         "date_tallying", "categories", "show_support_counts"),
     "admin.add_area": ("name",),
     "admin.rename_area": ("name",),
     "admin.retire_area": ("retired",),
@@ -109,6 +109,9 @@ FIELDS = {
     "proposals.edit_project": ("ideas", "title", "summary", "locale", "cost", "breakdown", "category", "area",
                                "feasibility_notes"),
     "proposals.translate_project": ("locale", "title", "summary"),
+    "proposals.edit_idea": ("title", "body", "location_text"),
+    "proposals.withdraw_idea": ("reason",),
+    "proposals.support_idea": ("action",),
     "proposals.ready_project": ("ready",),
     "results.run_count": ("reason",),
     "results.publish": (),
@@ -211,6 +214,10 @@ def targets(app, make, voting_cycle):  # noqa: F811
     resident_user = make.user(Role.resident)
     resident = app.test_client()
     login(resident, resident_user)
+    own = resident.post(f"/cycles/{ideas_cycle.slug}/ideas/new", data={  # the resident's own idea, to edit
+        "title": "A reading room", "body": "A quiet reading room at the library.", "category": "other",
+        "area": "", "locale": "en", "csrf_token": csrf_from(resident.get("/login", follow_redirects=True).get_data(as_text=True))})
+    own_idea_id = int(own.location.rsplit("/", 1)[1]) if own.status_code == 302 else 1
     s, v = cycle.slug, ideas_cycle.slug
     urls = {
         "accounts.login": (anon, "/login"), "accounts.second_factor": (anon, "/login/code"),
@@ -275,6 +282,9 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "residents.confirm_email": (resident, "/account/email/x"),
         "residents.delete_account": (resident, "/account/delete"),
         "residents.follow_idea": (resident, f"/ideas/{idea_id}/follow"),
+        "proposals.edit_idea": (resident, f"/ideas/{own_idea_id}/edit"),
+        "proposals.withdraw_idea": (resident, f"/ideas/{own_idea_id}/withdraw"),
+        "proposals.support_idea": (resident, f"/ideas/{idea_id}/support"),
         "residents.follow_project": (resident, f"/projects/{project.id}/follow"),
         "residents.unsubscribe": (anon, f"/unsubscribe/{unsubscribe_token(resident_user)}"),
         "residents.unsubscribe_one_click": (anon, f"/unsubscribe/{unsubscribe_token(resident_user)}/one-click"),

@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('max_ranks', sa.Integer(), nullable=False),
     sa.Column('min_age', sa.Integer(), nullable=False),
     sa.Column('allow_anonymous_ideas', sa.Boolean(), nullable=False),
+    sa.Column('show_support_counts', sa.Boolean(), nullable=False),
     sa.Column('allow_access_codes', sa.Boolean(), nullable=False),
     sa.Column('allow_registration', sa.Boolean(), nullable=False),
     sa.Column('personal_access_codes', sa.Boolean(), nullable=False),
@@ -374,7 +375,7 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('location_text', sa.String(length=200), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.Enum('submitted', 'under_review', 'advanced', 'merged', 'not_eligible', 'not_feasible', name='ideastatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'under_review', 'advanced', 'merged', 'not_eligible', 'not_feasible', 'withdrawn', name='ideastatus', native_enum=False, length=16), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=False),
     sa.Column('channel', sa.Enum('online', 'kiosk', 'paper', name='channel', native_enum=False, length=8), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
@@ -622,6 +623,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_follow_idea_id'), ['idea_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_user_id'), ['user_id'], unique=False)
+    op.create_table('idea_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('location_text', sa.String(length=200), nullable=False),
+    sa.Column('replaced_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['idea.id'], name=op.f('fk_idea_revision_idea_id_idea')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea_revision'))
+    )
+    with op.batch_alter_table('idea_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idea_revision_idea_id'), ['idea_id'], unique=False)
+    op.create_table('idea_support',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['idea.id'], name=op.f('fk_idea_support_idea_id_idea')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_idea_support_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea_support')),
+    sa.UniqueConstraint('idea_id', 'user_id', name=op.f('uq_idea_support_idea_id_user_id'))
+    )
+    with op.batch_alter_table('idea_support', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idea_support_idea_id'), ['idea_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_idea_support_user_id'), ['user_id'], unique=False)
 
 
 def downgrade() -> None:
@@ -641,6 +667,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_survey_response_cycle_id'))
 
     op.drop_table('survey_response')
+    op.drop_table('idea_support')
+    op.drop_table('idea_revision')
     op.drop_table('follow')
     op.drop_table('mail_suppression')
     op.drop_table('outbox_mail')
