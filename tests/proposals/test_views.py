@@ -11,6 +11,7 @@ from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role, Translati
 from pb.i18n.content import set_translation
 from pb.proposals.models import Idea, Project
 from pb.results.models import ProgressUpdate
+from pb.translations.services import review_translation, translate_field
 from tests.conftest import csrf_from, login, open_voting
 from tests.proposals.conftest import count, form, idea
 
@@ -167,9 +168,11 @@ def test_spanish_idea_to_an_english_reader_shows_original_language(client, make,
                 body="Una tienda de frutas frescas cada semana.")
     page = text(client.get(f"/ideas/{item.id}"))
     assert 'lang="es"' in page and "Shown in Español; translation pending." in page
-    set_translation(obj=item, field="title", locale="en", text="Fruit at school", status=TranslationStatus.reviewed)
-    set_translation(obj=item, field="body", locale="en", text="A fresh fruit stand every week.",
-                    status=TranslationStatus.reviewed)
+    translator, reviewer = make.user(Role.liaison), make.user(Role.staff)
+    for field, words in (("title", "Fruit at school"), ("body", "A fresh fruit stand every week.")):
+        # through the audited services, as in use: the new audit head refreshes the cached page
+        translate_field(actor=translator, obj=item, field=field, locale="en", text=words)
+        review_translation(actor=reviewer, obj=item, field=field, locale="en")
     db.session.commit()
     page = text(client.get(f"/ideas/{item.id}"))
     assert "Fruit at school" in page and "Original text in Español" in page and "Frutas en la escuela" in page
