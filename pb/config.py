@@ -40,6 +40,10 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "Community Budget <noreply@localhost>"
     VERIFY_LINK_HOURS = 72
+    # Anonymous public pages are kept in memory per server until the audit head moves
+    # (pb/pagecache.py). Changes made outside the app (SQL by hand) show after the next
+    # audited change or a restart; turn it off while doing such maintenance.
+    PAGE_CACHE = True
     # The site's public address (scheme and host, e.g. "https://vote.example.org"). Links that
     # leave the site (emails, printed QR codes) are built from it, never from the request's
     # Host header, which anyone can set. Required in production.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from sqlalchemy import func, select
@@ -93,5 +93,6 @@ def register_page_cache(app: Flask) -> None:
 
 
 def _cacheable_request() -> bool:
-    return (request.method == "GET" and request.endpoint in CACHED_ENDPOINTS
+    return (current_app.config["PAGE_CACHE"]
+            and request.method == "GET" and request.endpoint in CACHED_ENDPOINTS
             and set(session.keys()) <= ANONYMOUS_SESSION_KEYS)

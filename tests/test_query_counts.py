@@ -131,6 +131,7 @@ def assert_same(small: dict[str, list[str]], large: dict[str, list[str]]) -> Non
 def test_pages_run_a_fixed_number_of_queries(app, make, language, monkeypatch):
     # the hourly comment limit per account is not what this test is about
     monkeypatch.setattr("pb.deliberation.services.PER_HOUR", 10_000)
+    app.config["PAGE_CACHE"] = False  # this test counts what a render costs, not a cache hit
     client = app.test_client()
     client.get(f"/language/{language}")  # Spanish readers also get translations / pending notes
     small = build(make, SMALL, "small")
