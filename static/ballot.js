@@ -2,7 +2,8 @@
    by dragging. It only sets the same rank selects the no-JavaScript ballot uses, so the server
    sees one format either way. Moves are announced with the new rank; focus stays on the button
    that was pressed, on the item that moved; a full ranking says so instead of dropping a choice;
-   the budget meter follows the ranking. */
+   the budget meter follows the ranking. The panel stays hidden until something is ranked (it
+   would only take room on a phone): only its hidden live region stays, so removals are still read out. */
 (function () {
   "use strict";
   var form = document.getElementById("ballot");
@@ -97,14 +98,15 @@
   function render(order) {
     order = order || ranking();
     panel.textContent = "";
+    panel.classList.toggle("is-empty", !order.length);
+    if (!order.length) {
+      panel.appendChild(live);
+      updateMeter(order);
+      return;
+    }
     var h = document.createElement("h2");
     h.textContent = text("title");
     panel.appendChild(h);
-    if (!order.length) {
-      var p = document.createElement("p");
-      p.textContent = text("empty");
-      panel.appendChild(p);
-    }
     var list = document.createElement("ol");
     list.className = "ranking-list";
     order.forEach(function (card, i) {
@@ -136,9 +138,9 @@
       actions.appendChild(button(text("remove"), title, "remove", true, function () {
         var next = order.filter(function (c) { return c !== card; });
         apply(next, card, null);
+        // The last one removed hides the panel: focus goes back to that project's rank instead.
         var heading = panel.querySelector("h2");
-        heading.tabIndex = -1;
-        heading.focus();
+        if (heading) { heading.tabIndex = -1; heading.focus(); } else { selectOf(card).focus(); }
       }));
       item.appendChild(actions);
       item.addEventListener("dragstart", function (e) { e.dataTransfer.setData("text/plain", String(i)); });

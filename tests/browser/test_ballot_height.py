@@ -1,0 +1,72 @@
+"""The ballot on a small phone stays short: 12 projects fit in 2.5 screens at 360×640, with and
+without JavaScript, and still rank and mark errors without it."""
+
+import pytest
+
+from pb.db import db
+from pb.enums import Phase
+from pb.voting.services import issue_access_codes
+from tests.browser.test_ballot_phone import to_ballot
+from tests.conftest import open_voting
+
+SCREEN = {"width": 360, "height": 640}
+
+
+@pytest.fixture
+def twelve_projects(make):
+    cycle = make.cycle(phase=Phase.development)
+    for n in range(12):
+        make.project(cycle, cost_cents=(n + 1) * 5_000_00, title=f"Community project number {n} for the Eastside",
+                     summary="A longer description of what this project does for the neighbourhood. " * 3)
+    issued = issue_access_codes(actor=None, cycle=cycle, count=2, batch="phone")
+    open_voting(cycle)
+    db.session.commit()  # the server's threads must see the setup
+    return cycle, issued
+
+
+def phone(browser, live_server, javascript):
+    context = browser.new_context(base_url=live_server, viewport=SCREEN, locale="en-US",
+                                  java_script_enabled=javascript)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+def layout(page) -> dict:
+    return page.evaluate("""() => ({
+        page: document.documentElement.scrollHeight,
+        header: document.querySelector('.site-header').offsetHeight,
+        card: document.querySelector('.ballot-project').offsetHeight,
+        wide: document.documentElement.scrollWidth > window.innerWidth})""")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_twelve_project_ballot_fits_in_two_and_a_half_screens(browser, live_server, twelve_projects, javascript):
+    """At 360×640 the whole ballot page with 12 projects is at most 2.5 screens tall."""
+    cycle, issued = twelve_projects
+    context, page = phone(browser, live_server, javascript)
+    to_ballot(page, cycle, issued[0])
+    sizes = layout(page)
+    context.close()
+    assert sizes["page"] <= 2.5 * SCREEN["height"], sizes
+    assert not sizes["wide"], sizes
+
+
+def test_compact_ballot_without_javascript_ranks_and_marks_errors(browser, live_server, twelve_projects):
+    """Without JavaScript on a phone, the folded details open, ranks reach the review, and a
+    duplicate rank is marked on both projects while every choice is kept."""
+    cycle, issued = twelve_projects
+    context, page = phone(browser, live_server, False)
+    to_ballot(page, cycle, issued[0])
+    first = page.locator(".ballot-project").first
+    first.locator("summary").click()
+    assert first.locator(".project-details p").first.is_visible()
+    selects = page.locator("select[name^=rank-]")
+    selects.nth(0).select_option("1")
+    selects.nth(1).select_option("1")
+    selects.nth(2).select_option("2")
+    page.locator("form#ballot button[type=submit]").click()
+    page.locator("#ballot-error").wait_for()
+    assert page.locator(".ballot-project.has-error").count() == 2
+    assert [selects.nth(n).input_value() for n in range(3)] == ["1", "1", "2"]
+    assert not layout(page)["wide"]
+    context.close()
