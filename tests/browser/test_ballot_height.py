@@ -2,6 +2,7 @@
 without JavaScript, and still rank and mark errors without it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from pb.db import db
 from pb.enums import Phase
@@ -69,4 +70,24 @@ def test_compact_ballot_without_javascript_ranks_and_marks_errors(browser, live_
     assert page.locator(".ballot-project.has-error").count() == 2
     assert [selects.nth(n).input_value() for n in range(3)] == ["1", "1", "2"]
     assert not layout(page)["wide"]
+    context.close()
+
+
+def test_ranking_panel_takes_no_room_until_something_is_ranked(browser, live_server, twelve_projects):
+    """With JavaScript, the empty "Your ranking" panel takes no height; it appears with the first
+    rank, and removing the last one hides it again, announces it and leaves focus on that rank."""
+    cycle, issued = twelve_projects
+    context, page = phone(browser, live_server, True)
+    to_ballot(page, cycle, issued[0])
+    panel = page.locator("#ranking-panel")
+    assert panel.evaluate("e => e.offsetHeight") == 0
+    first = page.locator("select[name^=rank-]").first
+    first.select_option("1")
+    assert panel.evaluate("e => e.offsetHeight") > 0
+    assert panel.locator(".ranking-list li").count() == 1
+    panel.locator('[data-action="remove"]').click()
+    assert panel.evaluate("e => e.offsetHeight") == 0
+    assert first.input_value() == ""
+    assert page.evaluate("document.activeElement.id") == first.get_attribute("id")
+    expect(panel.locator("[aria-live]")).to_contain_text("was removed")
     context.close()
