@@ -64,6 +64,8 @@ def random_key() -> str:
 # readers run concurrently; everything else takes SQLite's write lock when it begins, because
 # a deferred transaction that later upgrades to a writer can fail with "database is locked"
 # instead of waiting, and exactly-once voting relies on writers queueing.
+BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for the lock before giving up
+
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
@@ -76,7 +78,7 @@ def _sqlite_connect(dbapi_connection, _record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, not left in free pages
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
 

@@ -22,8 +22,6 @@ mark and the ballot of one voter sit at matching places. The seal breaks that li
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from collections import Counter
 
 from flask import current_app
@@ -32,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pb.audit.services import record
 from pb.cycles.models import Cycle
-from pb.db import db
+from pb.db import BUSY_TIMEOUT_MS, db
 from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot, BoxSeal, Tracker, VoteMark
 
@@ -101,20 +99,10 @@ def compact_storage() -> None:
     """After the seal commits: leave no old row images in the live database files.
 
     Best effort, never an error for the person who closed voting (the seal itself has
-    committed). SQLite needs a moment without readers to truncate the WAL and VACUUM; if
-    readers hold on, it tries again in the background a few times (COMPACT_TRIES), and the
-    log says if it never managed. PostgreSQL needs only a CHECKPOINT.
+    committed). SQLite needs a moment without readers to truncate the WAL and VACUUM; it waits
+    up to COMPACT_WAIT_MS, and if readers still hold on, the log says so and what to run
+    (docs/SECURITY.md). PostgreSQL needs only a CHECKPOINT.
     """
-    if _compact_once():
-        return
-    app = current_app._get_current_object()
-    threading.Thread(target=_compact_later, args=(app,), daemon=True, name="pb-compact").start()
-
-
-COMPACT_TRIES, COMPACT_PAUSE_S, COMPACT_WAIT_MS = 12, 5.0, 2000
-
-
-def _compact_once() -> bool:
     engine = db.engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name != "sqlite":
@@ -122,23 +110,20 @@ def _compact_once() -> bool:
                 connection.exec_driver_sql("CHECKPOINT")
             except DBAPIError as error:
                 current_app.logger.warning("CHECKPOINT after sealing was refused: %s", error.orig)
-            return True
+            return
         connection.exec_driver_sql(f"PRAGMA busy_timeout={COMPACT_WAIT_MS}")
         try:
             busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
             connection.exec_driver_sql("VACUUM")
             busy = busy or connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
         except DBAPIError:
-            return False
-        return not busy
+            busy = True
+        finally:  # the connection goes back to the pool: give it the normal wait again (pb.db)
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if busy:
+        current_app.logger.warning(
+            "the database could not be compacted after sealing (readers held it); run "
+            "PRAGMA wal_checkpoint(TRUNCATE) and VACUUM when it is quiet (docs/SECURITY.md)")
 
 
-def _compact_later(app) -> None:
-    for _ in range(COMPACT_TRIES):
-        time.sleep(COMPACT_PAUSE_S)
-        with app.app_context():
-            if _compact_once():
-                return
-    with app.app_context():
-        app.logger.warning("the database could not be compacted after sealing (readers held it); "
-                           "run VACUUM when it is quiet, see docs/SECURITY.md")
+COMPACT_WAIT_MS = 5000
