@@ -23,7 +23,8 @@ from pb.kiosk.queries import get_or_404
 from pb.lifecycle.readiness import readiness
 from pb.transaction import run_action, transaction
 
-SETTINGS = ("min_age", "max_ranks", "tie_break", "kiosk_idle_seconds", "use_kiosks", "show_support_counts")
+SETTINGS = ("min_age", "max_ranks", "tie_break", "kiosk_idle_seconds", "use_kiosks", "show_support_counts",
+            "allow_anonymous_ideas")
 
 
 def _form(cycle=None, **kwargs) -> CycleForm:

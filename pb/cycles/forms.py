@@ -87,6 +87,7 @@ class CycleForm(FlaskForm):
                                       validators=[InputRequired(), NumberRange(30, 3600)])
     use_kiosks = BooleanField(_l("Liaisons run kiosks or paper ballots at sites"))
     show_support_counts = BooleanField(_l("Show on each idea how many residents support it"))
+    allow_anonymous_ideas = BooleanField(_l("Residents may share ideas without an account"))
     categories = MultiCheckboxField(_l("Idea categories"), choices=[(c, CATEGORY_NAMES[c]) for c in CATEGORIES])
 
     def __init__(self, *args, locales=(), **kwargs):

@@ -37,7 +37,8 @@ BALLOT_FIELDS = frozenset({"budget_cents", "currency", "rule", "rule_params", "t
                            "max_ranks", "min_age", "languages", "areas"})
 EDITABLE = frozenset({"title", "description", "budget_cents", "currency", "rule", "rule_params", "tie_break",
                       "tie_seed", "max_ranks", "min_age", "kiosk_idle_seconds", "use_kiosks", "categories",
-                      "languages", "schedule", "show_support_counts"})
+                      "languages", "schedule", "show_support_counts",
+                      "allow_anonymous_ideas"})
 DATED_PHASES = tuple(list(Phase)[1:])  # every phase after draft has an announced start
 
 

@@ -254,3 +254,26 @@ def test_demo_vote_matters(runner):
     assert runner.invoke(args=["pb", "demo"]).exit_code == 0
     cycle = db.session.scalars(select(Cycle).filter_by(slug="eastside-2027")).one()
     assert sum(p.cost_cents for p in ballot_projects(cycle)) >= 1.5 * cycle.budget_cents
+
+
+def test_staff_allow_ideas_without_an_account(app, staff_client, make):
+    """The staff form turns anonymous ideas on (audited); a visitor then shares one and is told
+    what they give up; turned off again, the next visitor is asked to sign in."""
+    cycle = make.cycle(phase=Phase.ideas)
+    url = f"/admin/cycles/{cycle.slug}/edit"
+    assert post(staff_client, url, edit_data(cycle, areas="", allow_anonymous_ideas="y")).status_code == 302
+    db.session.refresh(cycle)
+    assert cycle.allow_anonymous_ideas is True
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.action == "cycle.update" and "allow_anonymous_ideas" in event.data["changed"]
+    visitor = app.test_client()
+    page = visitor.get(f"/cycles/{cycle.slug}/ideas/new").get_data(as_text=True)
+    assert "You are sharing without an account" in page and 'name="title"' in page
+    idea = {"title": "Evening rides to the clinic", "body": "A van that takes people to the clinic after six.",
+            "category": cycle.categories[0], "locale": "en", "area": cycle.areas[0].slug, "contact": ""}
+    assert post(visitor, f"/cycles/{cycle.slug}/ideas/new", idea).status_code == 302
+    assert post(staff_client, url, edit_data(cycle, areas="")).status_code == 302  # box unticked
+    db.session.refresh(cycle)
+    assert cycle.allow_anonymous_ideas is False
+    page = app.test_client().get(f"/cycles/{cycle.slug}/ideas/new").get_data(as_text=True)
+    assert "Sign in to share an idea in this cycle" in page and 'name="title"' not in page

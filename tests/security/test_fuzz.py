@@ -78,7 +78,7 @@ FIELDS = {
                         "date_voting", "categories"),
     "admin.edit_cycle": ("title", "description", "languages", "budget", "currency", "min_age", "max_ranks",
                          "rule", "tie_break", "tie_seed", "kiosk_idle_seconds", "date_ideas", "date_voting",
-                         "date_tallying", "categories", "show_support_counts"),
+                         "date_tallying", "categories", "show_support_counts", "allow_anonymous_ideas"),
     "admin.add_area": ("name",),
     "admin.rename_area": ("name",),
     "admin.retire_area": ("retired",),
