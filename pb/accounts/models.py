@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     notify_ideas: Mapped[bool] = mapped_column(default=True)
     notify_follows: Mapped[bool] = mapped_column(default=True)
     notify_replies: Mapped[bool] = mapped_column(default=True)
+    # Opt-in: voting opens / closes soon in a cycle where the person took part.
+    notify_voting: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # identity erased; content kept
 
     @property

@@ -154,21 +154,22 @@ def confirm_email_change(*, token: str, now: datetime | None = None) -> tuple[Us
 
 
 def update_settings(*, user: User, locale: str, notify_ideas: bool, notify_follows: bool,
-                    notify_replies: bool) -> User:
+                    notify_replies: bool, notify_voting: bool = False) -> User:
     """Language and email choices (private preferences, not in the public audit log).
 
     Turning any email back on lifts an earlier one-click unsubscribe of this address.
     """
     user.locale = locale
     user.notify_ideas, user.notify_follows, user.notify_replies = notify_ideas, notify_follows, notify_replies
-    if notify_ideas or notify_follows or notify_replies:
+    user.notify_voting = notify_voting
+    if notify_ideas or notify_follows or notify_replies or notify_voting:
         unsuppress_address(user.email)
     return user
 
 
 def unsubscribe(*, user: User) -> User:
     """One click in an email: no more notification emails to this account."""
-    user.notify_ideas = user.notify_follows = user.notify_replies = False
+    user.notify_ideas = user.notify_follows = user.notify_replies = user.notify_voting = False
     return user
 
 
@@ -187,7 +188,7 @@ def erase_identity(*, user: User) -> User:
     user.name, user.locale, user.pending_email, user.email_verified_at = "", None, None, None
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32), method=HASH_METHOD)
     user.totp_secret = user.totp_last_step = None
-    user.notify_ideas = user.notify_follows = user.notify_replies = False
+    user.notify_ideas = user.notify_follows = user.notify_replies = user.notify_voting = False
     user.is_active_account, user.deleted_at = False, utcnow()
     record("user.delete", actor=user, obj=user, data={})  # a resident: never named
     return user

@@ -11,7 +11,7 @@ from pb.db import db
 from pb.enums import Phase
 from pb.errors import DomainError, WrongPhase
 from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
-from pb.lifecycle import readiness
+from pb.lifecycle import announcements, readiness
 from pb.notifications import notify
 from pb.proposals.queries import ballot_projects
 from pb.results import services as results
@@ -43,7 +43,10 @@ def advance(*, actor, cycle: Cycle, current: Phase, acknowledge_full_funding: bo
         freeze_ballot(actor=actor, cycle=cycle)  # the chain keeps the ballot as voters see it
     if cycle.phase == Phase.voting:
         _close_voting(actor=actor, cycle=cycle)
-    return _move(actor=actor, cycle=cycle, to=cycle.phase.next)
+    _move(actor=actor, cycle=cycle, to=cycle.phase.next)
+    if cycle.phase == Phase.voting:
+        announcements.voting_opened(cycle)  # to those who took part and asked, with this change
+    return cycle
 
 
 def _check_ready_for_voting(cycle: Cycle, *, acknowledged: bool) -> None:

@@ -5,7 +5,8 @@ their own language, with a one-click unsubscribe link (List-Unsubscribe and
 List-Unsubscribe-Post headers, and a signed link that works without signing in) and a
 settings link. Only active accounts with a verified address and the matching choice on hear
 anything: authors about their ideas (`notify_ideas`), followers about what they follow
-(`notify_follows`), writers about replies (`notify_replies`).
+(`notify_follows`), writers about replies (`notify_replies`), and people who took part in a
+cycle about its voting dates (`notify_voting`, off unless they turn it on).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
 from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from pb.i18n.locales import direction, enabled_languages
 from pb.notifications.services import follower_ids
 from pb.outbox.services import address_hash, queue_mail
 
-IDEAS, FOLLOWS, REPLIES = "notify_ideas", "notify_follows", "notify_replies"
+IDEAS, FOLLOWS, REPLIES, VOTING = "notify_ideas", "notify_follows", "notify_replies", "notify_voting"
 
 
 # ---- unsubscribe links -------------------------------------------------------------------
@@ -66,6 +67,14 @@ def idea_reviewed(idea) -> None:
           merged_title=merged.title if merged else None,
           merged_url=_link("proposals.detail", idea_id=merged.id) if merged else None,
           url=_link("proposals.detail", idea_id=idea.id))
+
+
+def idea_withdrawn(idea) -> None:
+    """The author took the idea back: the people who follow it (the author knows already)."""
+    followers = follower_ids(idea_ids=[idea.id]) - {idea.author_id}
+    _send(dict.fromkeys(followers, FOLLOWS), "idea_withdrawn",
+          subject=lambda c: _("An idea you follow was withdrawn: %(title)s", title=c["title"]),
+          title=idea.title, reason=idea.status_reason, url=_link("proposals.detail", idea_id=idea.id))
 
 
 def idea_in_project(idea, project) -> None:
@@ -114,6 +123,20 @@ def comment_replied(comment, parent, target) -> None:
           title=_title(target), reply=comment.body, url=_link(endpoint, **args))
 
 
+def voting_opened(cycle, people: Iterable[int], closes) -> None:
+    """Voting opened in a cycle where these people took part (only those who opted in)."""
+    _send(dict.fromkeys(people, VOTING), "voting_open", key=f"voting-open:{cycle.id}",
+          subject=lambda c: _("Voting is open: %(title)s", title=c["cycle_title"]),
+          cycle_title=_title(cycle), closes=_date(closes), url=_link("voting.start", slug=cycle.slug))
+
+
+def voting_closes_soon(cycle, people: Iterable[int], closes) -> None:
+    """Voting closes soon in a cycle where these people took part (told once per cycle)."""
+    _send(dict.fromkeys(people, VOTING), "voting_closing", key=f"voting-closing:{cycle.id}",
+          subject=lambda c: _("Voting closes soon: %(title)s", title=c["cycle_title"]),
+          cycle_title=_title(cycle), closes=_date(closes), url=_link("voting.start", slug=cycle.slug))
+
+
 # ---- who hears, and how ------------------------------------------------------------------
 
 def _audience(author_ids: Iterable[int | None], followers: set[int]) -> dict[int, str]:
@@ -151,6 +174,11 @@ def _link(endpoint: str, **values) -> _PerReader:
 def _title(obj) -> _PerReader:
     """The object's title in the reader's language when a reviewed translation exists."""
     return _PerReader(lambda locale: Localized([obj], locale)(obj, "title").text)
+
+
+def _date(when) -> _PerReader | None:
+    """A date and time in the reader's language and the platform's time zone."""
+    return None if when is None else _PerReader(lambda _locale: format_datetime(when, "long"))
 
 
 def _send(audience: dict[int, str], template: str, *, subject: Callable[[dict], str],

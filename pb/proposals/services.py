@@ -183,6 +183,7 @@ def withdraw_idea(*, actor, idea: Idea, reason: str = "") -> Idea:
     idea.status = IdeaStatus.withdrawn
     idea.status_reason = rules.clean_text(reason, field=_l("Reason"), limits=rules.REASON_MAX)
     record("idea.withdraw", actor=actor, obj=idea, data={"reason": idea.status_reason})
+    notify.idea_withdrawn(idea)  # its followers, with this change
     return idea
 
 

@@ -34,6 +34,8 @@ class SettingsForm(FlaskForm):
     notify_ideas = BooleanField(_l("Email me when my ideas get an answer or move forward"))
     notify_follows = BooleanField(_l("Email me about ideas and projects I follow"))
     notify_replies = BooleanField(_l("Email me when someone replies to my comment"))
+    notify_voting = BooleanField(_l("Email me when voting opens, and once before it closes, in cycles where "
+                                    "I shared, supported, followed or commented on an idea"))
 
 
 class DeleteForm(FlaskForm):

@@ -12,7 +12,7 @@ from pb.db import db
 from pb.deliberation.models import Comment
 from pb.enums import Phase
 from pb.notifications.models import Follow
-from pb.proposals.models import Idea, Project
+from pb.proposals.models import Idea, IdeaSupport, Project
 from pb.voting.models import VoteMark, VoterRollEntry
 
 
@@ -25,6 +25,11 @@ def my_comments(user: User) -> list[tuple[Comment, Idea | Project | None]]:
                                        .order_by(Comment.created_at.desc())))
     return [(c, db.session.get(Idea, c.idea_id) if c.idea_id else db.session.get(Project, c.project_id))
             for c in comments]
+
+
+def my_supports(user: User) -> list[IdeaSupport]:
+    return list(db.session.scalars(select(IdeaSupport).where(IdeaSupport.user_id == user.id)
+                                   .order_by(IdeaSupport.created_at.desc())))
 
 
 def my_follows(user: User) -> list[tuple[Follow, Idea | Project | None]]:
@@ -69,7 +74,7 @@ def export(user: User) -> dict:
                     "created_at": user.created_at.isoformat(),
                     "email_verified_at": user.email_verified_at.isoformat() if user.email_verified_at else None,
                     "email_choices": {"my_ideas": user.notify_ideas, "follows": user.notify_follows,
-                                      "replies": user.notify_replies}},
+                                      "replies": user.notify_replies, "voting": user.notify_voting}},
         "ideas": [{"id": i.id, "cycle": i.cycle.slug, "title": i.title, "body": i.body, "language": i.locale,
                    "place": i.location_text, "contact": i.contact, "status": str(i.status),
                    "public_answer": i.status_reason, "created_at": i.created_at.isoformat()}
@@ -77,6 +82,7 @@ def export(user: User) -> dict:
         "comments": [{"id": c.id, "on": type(t).__name__.lower() if t else None, "on_id": getattr(t, "id", None),
                       "body": c.body, "language": c.locale, "hidden": c.is_hidden,
                       "created_at": c.created_at.isoformat()} for c, t in my_comments(user)],
+        "supports": [{"idea": s.idea_id, "since": s.created_at.isoformat()} for s in my_supports(user)],
         "follows": [{"idea": f.idea_id, "project": f.project_id, "since": f.created_at.isoformat()}
                     for f, _t in my_follows(user)],
         "voting": [{"cycle": s.cycle.slug, "registered_with_this_account": s.registered, "voted": s.voted}

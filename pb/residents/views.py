@@ -146,7 +146,8 @@ def account():
     if form.validate_on_submit():
         with transaction():
             signup.update_settings(user=current_user, locale=form.locale.data, notify_ideas=form.notify_ideas.data,
-                                   notify_follows=form.notify_follows.data, notify_replies=form.notify_replies.data)
+                                   notify_follows=form.notify_follows.data, notify_replies=form.notify_replies.data,
+                                   notify_voting=form.notify_voting.data)
         session["locale"] = form.locale.data
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("residents.account"))

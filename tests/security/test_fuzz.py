@@ -132,7 +132,7 @@ FIELDS = {
     "residents.verify": (),
     "residents.sign_in_link": ("email",),
     "residents.sign_in_with_link": (),
-    "residents.account": ("locale", "notify_ideas", "notify_follows", "notify_replies"),
+    "residents.account": ("locale", "notify_ideas", "notify_follows", "notify_replies", "notify_voting"),
     "residents.change_email": ("new_email",),
     "residents.confirm_email": (),
     "residents.delete_account": ("confirm",),

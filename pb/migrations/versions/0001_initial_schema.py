@@ -146,6 +146,7 @@ def upgrade() -> None:
     sa.Column('notify_ideas', sa.Boolean(), nullable=False),
     sa.Column('notify_follows', sa.Boolean(), nullable=False),
     sa.Column('notify_replies', sa.Boolean(), nullable=False),
+    sa.Column('notify_voting', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', pb.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
