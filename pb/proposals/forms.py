@@ -57,8 +57,14 @@ def _one_of(pairs, message):
     return check
 
 
-def category_choices():
-    return [(code, label) for code, label in CATEGORY_NAMES.items()]
+def category_choices(codes=None):
+    """The categories a cycle offers (all of them if it names none), in its order."""
+    return [(code, CATEGORY_NAMES[code]) for code in (codes or CATEGORY_NAMES) if code in CATEGORY_NAMES]
+
+
+def _in_choices(field) -> None:
+    if not field.data or field.data not in values_of(field):
+        raise ValidationError(str(_l("Choose a category from the list.")))
 
 
 def language_choices():
@@ -68,8 +74,7 @@ def language_choices():
 class IdeaForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
     body = TextAreaField(_l("Describe your idea"), validators=[Clean(_l("Description"), rules.BODY)])
-    category = SelectField(_l("Category"), validate_choice=False,
-                           validators=[_one_of(category_choices, _l("Choose a category from the list."))])
+    category = SelectField(_l("Category"), validate_choice=False)
     area = SelectField(_l("Neighbourhood"), validate_choice=False)
     location_text = StringField(_l("Place (optional)"),
                                 validators=[Clean(_l("Location"), rules.LOCATION_MAX, one_line=True)])
@@ -78,11 +83,14 @@ class IdeaForm(FlaskForm):
     contact = StringField(_l("Email or phone number, if you would like an answer (optional)"),
                           validators=[Clean(_l("Contact"), rules.CONTACT_MAX, one_line=True)])
 
-    def __init__(self, *args, areas=(), **kwargs):
+    def __init__(self, *args, areas=(), categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = options([("", "—"), *category_choices()])
+        self.category.choices = options([("", "—"), *category_choices(categories)])
         self.area.choices = options([("", _l("The whole cycle, or not sure")), *areas])
         self.locale.choices = options(language_choices())
+
+    def validate_category(self, field):
+        _in_choices(field)
 
     def validate_area(self, field):
         if field.data and field.data not in values_of(field):
@@ -107,10 +115,10 @@ class IdeaFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     language = SelectField(_l("Language"), validate_choice=False)
 
-    def __init__(self, *args, areas=(), **kwargs):
+    def __init__(self, *args, areas=(), categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _l("All"))]
-        self.category.choices = options(everything + category_choices())
+        self.category.choices = options(everything + category_choices(categories))
         self.area.choices = options(everything + list(areas))
         self.status.choices = options(everything + [(s.value, IDEA_STATUS_NAMES[s]) for s in IdeaStatus])
         self.language.choices = options(everything + [(code, lang.name) for code, lang in SHIPPED.items()])
@@ -160,17 +168,16 @@ class ProjectForm(FlaskForm):
                          validators=[_one_of(language_choices, _l("Choose a language from the list."))])
     cost = StringField(_l("Cost estimate in dollars"))
     breakdown = TextAreaField(_l("Cost breakdown (optional)"))
-    category = SelectField(_l("Category"), validate_choice=False,
-                           validators=[_one_of(category_choices, _l("Choose a category from the list."))])
+    category = SelectField(_l("Category"), validate_choice=False)
     area = SelectField(_l("Neighbourhood"), validate_choice=False)
     feasibility_notes = TextAreaField(_l("Feasibility notes"),
                                       validators=[Clean(_l("Feasibility notes"), rules.NOTES_MAX)])
 
-    def __init__(self, *args, budget_cents: int, areas=(), ideas=None, **kwargs):
+    def __init__(self, *args, budget_cents: int, areas=(), ideas=None, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.budget_cents = budget_cents
         self.cost_cents, self.breakdown_items = 0, []
-        self.category.choices = options(category_choices())
+        self.category.choices = options(category_choices(categories))
         self.area.choices = options([("", _l("The whole cycle")), *areas])
         self.locale.choices = options(language_choices())
         if ideas is None:
@@ -178,6 +185,9 @@ class ProjectForm(FlaskForm):
             del self.locale
         else:
             self.ideas.choices = options(ideas)
+
+    def validate_category(self, field):
+        _in_choices(field)
 
     def validate_ideas(self, field):
         if not field.data:

@@ -58,7 +58,7 @@ def submit_idea(*, actor, cycle: Cycle, title: str, body: str, category: str, lo
     """
     check_submitter(actor=actor, cycle=cycle, channel=channel)
     idea = Idea(cycle=cycle, channel=channel, area=_checked_area(cycle, area),
-                category=_checked_category(category), locale=_checked_locale(locale),
+                category=_checked_category(cycle, category), locale=_checked_locale(locale),
                 title=rules.clean_text(title, field=_l("Title"), limits=rules.TITLE, one_line=True),
                 body=rules.clean_text(body, field=_l("Description"), limits=rules.BODY),
                 location_text=rules.clean_text(location_text, field=_l("Location"),
@@ -113,8 +113,10 @@ def _check_not_repeated(idea: Idea, hourly_limit: int | None) -> None:
         raise RateLimited(_l("You have shared many ideas in the last hour. Please wait a while and try again."))
 
 
-def _checked_category(category: str) -> str:
-    if category not in CATEGORIES:
+def _checked_category(cycle: Cycle, category: str, keep: str | None = None) -> str:
+    """One of the cycle's categories (any listed one if it names none); `keep` is the current
+    value of an edited project, allowed though staff since took it off the cycle's list."""
+    if category not in (cycle.categories or CATEGORIES) and not (category == keep and category in CATEGORIES):
         raise DomainError(_l("Choose a category from the list."))
     return category
 
@@ -320,7 +322,7 @@ def _set_project_fields(project: Project, *, title, summary, cost_cents, categor
              "summary": rules.clean_text(summary, field=_l("Summary"), limits=rules.SUMMARY),
              "feasibility_notes": rules.clean_text(feasibility_notes, field=_l("Feasibility notes"),
                                                    limits=rules.NOTES_MAX),
-             "category": _checked_category(category), "area": _checked_area(cycle, area),
+             "category": _checked_category(cycle, category, keep=project.category), "area": _checked_area(cycle, area),
              "cost_cents": cost_cents, "cost_breakdown": list(cost_breakdown)}
     for name, value in clean.items():  # only once everything is valid
         setattr(project, name, value)

@@ -11,7 +11,7 @@ from pb.accounts.access import staff_only
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
-from pb.enums import IdeaStatus, ProjectStatus
+from pb.enums import CATEGORIES, IdeaStatus, ProjectStatus
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.i18n.labels import IDEA_STATUS_NAMES
@@ -72,7 +72,7 @@ def review(idea_id: int):
 def new_project(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     candidates = queries.ideas_for_new_project(cycle)
-    form = ProjectForm(budget_cents=cycle.budget_cents, areas=_areas(cycle),
+    form = ProjectForm(budget_cents=cycle.budget_cents, areas=_areas(cycle), categories=cycle.categories,
                        ideas=[(str(i.id), f"#{i.id} {i.title}") for i in candidates],
                        data=_from_idea(next((i for i in candidates if str(i.id) == request.args.get("idea")), None)))
     error = None
@@ -96,7 +96,7 @@ def new_project(slug: str):
 def edit_project(project_id: int):
     project = queries.get_project_or_404(project_id)
     form = ProjectForm(budget_cents=project.cycle.budget_cents, areas=_areas(project.cycle),
-                       data=_from_project(project))
+                       categories=_categories(project), data=_from_project(project))
     if not form.validate_on_submit():
         return _edit_page(project, form=form, status=400 if request.method == "POST" else 200)
     was_ready = project.status == ProjectStatus.ready
@@ -153,10 +153,16 @@ def _flash_if_withdrawn(was_ready: bool, project: Project) -> None:
                 "Mark it ready when they are."), "info")
 
 
+def _categories(project: Project) -> list[str]:
+    """The cycle's categories, and the project's own if staff since took it off the list."""
+    listed = list(project.cycle.categories or CATEGORIES)
+    return listed if project.category in listed else [*listed, project.category]
+
+
 def _edit_page(project: Project, *, form=None, translation_form=None, error=None, status=200):
     cycle = project.cycle
     form = form or ProjectForm(budget_cents=cycle.budget_cents, areas=_areas(cycle), formdata=None,
-                               data=_from_project(project))
+                               categories=_categories(project), data=_from_project(project))
     return render_template("proposals/project_form.html", cycle=cycle, project=project, form=form,
                            translation_form=translation_form or _translation_form(project, formdata=None),
                            translations=queries.project_translations(project), ready_form=ReadyForm(),
