@@ -2,16 +2,15 @@
 sign in with a one-time link, change the address (verified again), settings, and erasing the
 identity of an account whose owner deletes it.
 
-Emailed links are single-use: only the SHA-256 of each token is stored (pb.accounts.models
-AccountToken), and using one marks it used under a row lock, so two clicks use it once.
+Emailed links are single-use, issued and used through pb.accounts.tokens (only the SHA-256
+of each token is stored, and two clicks use one once).
 Answers never say whether an address has an account; the caller sends the right email.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -19,58 +18,23 @@ from werkzeug.security import generate_password_hash
 
 from pb.accounts.models import AccountToken, User, UserSession
 from pb.accounts.services import EMAIL_RE, HASH_METHOD, MIN_PASSWORD_LENGTH, normalise_email
+from pb.accounts.tokens import (
+    RESIDENT_LINK_NOT_VALID,
+    LinkNotValid,
+    issue_token,
+    token_user,
+    use_token,
+)
 from pb.audit.services import record
 from pb.db import db, utcnow
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.outbox.services import forget_address, unsuppress_address
 
-# How long each emailed link works.
-TOKEN_LIFETIME = {"verify": timedelta(hours=72), "signin": timedelta(minutes=30), "email": timedelta(hours=24)}
-
-
-class LinkNotValid(DomainError):
-    """An emailed link that is unknown, used or expired."""
-
-
-LINK_NOT_VALID = _l("This link has expired or was already used. You can ask for a new one.")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(*, user: User, purpose: str, now: datetime | None = None) -> str:
-    """A new single-use link token for `user`; earlier unused ones for the same purpose stop working."""
-    now = now or utcnow()
-    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-                                                  AccountToken.used_at.is_(None)))
-    token = secrets.token_urlsafe(32)
-    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
-                                expires_at=now + TOKEN_LIFETIME[purpose]))
-    db.session.flush()
-    return token
-
-
-def use_token(*, token: str, purpose: str, now: datetime | None = None) -> User:
-    """The account a valid, unused token belongs to; the token is used up."""
-    now = now or utcnow()
-    row = db.session.scalars(select(AccountToken).where(
-        AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose,
-        AccountToken.used_at.is_(None)).with_for_update()).first()
-    user = db.session.get(User, row.user_id) if row is not None else None
-    if row is None or row.expires_at <= now or user is None or not user.is_active or user.deleted_at:
-        raise LinkNotValid(LINK_NOT_VALID)
-    row.used_at = now
-    return user
-
 
 def token_is_usable(*, token: str, purpose: str, now: datetime | None = None) -> bool:
     """Whether a link still works (the confirm page says so before anyone presses the button)."""
-    row = db.session.scalars(select(AccountToken).where(
-        AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose,
-        AccountToken.used_at.is_(None))).first()
-    return row is not None and row.expires_at > (now or utcnow())
+    return token_user(token=token, purpose=purpose, now=now) is not None
 
 
 def checked_email(email: str) -> str:
@@ -147,7 +111,7 @@ def confirm_email_change(*, token: str, now: datetime | None = None) -> tuple[Us
     new_email = user.pending_email
     taken = new_email and db.session.scalar(select(User.id).where(User.email == new_email, User.id != user.id))
     if not new_email or taken:
-        raise LinkNotValid(LINK_NOT_VALID)
+        raise LinkNotValid(RESIDENT_LINK_NOT_VALID)
     old, user.email, user.pending_email, user.email_verified_at = user.email, new_email, None, now or utcnow()
     record("user.email_change", actor=user, obj=user)  # no address in the public log
     return user, old

@@ -1,5 +1,7 @@
-"""Single-use emailed links for accounts: an invitation to set a first password ("invite")
-or a password reset ("reset"), shared by every flow that emails a link to an account.
+"""Single-use emailed links for accounts, shared by every flow that emails a link to an
+account: staff flows (an invitation to set a first password, "invite"; a password reset,
+"reset") and residents' own (proving a new account's address, "verify"; signing in,
+"signin"; confirming a new address, "email").
 
 A token is 256 random bits; only its SHA-256 is stored (`account_token`), so a database
 reader cannot use a pending link. Issuing a new one for the same account and purpose kills
@@ -21,7 +23,9 @@ from pb.accounts.models import AccountToken, User
 from pb.db import db, utcnow
 from pb.errors import DomainError
 
-LIFETIMES = {"invite": timedelta(days=7), "reset": timedelta(hours=1)}
+# How long each kind of emailed link works.
+LIFETIMES = {"invite": timedelta(days=7), "reset": timedelta(hours=1),
+             "verify": timedelta(hours=72), "signin": timedelta(minutes=30), "email": timedelta(hours=24)}
 
 
 class LinkNotValid(DomainError):
@@ -30,6 +34,10 @@ class LinkNotValid(DomainError):
 
 LINK_NOT_VALID = _l("This link has expired or was already used. Ask the person who invited you, "
                     "or a staff member, for a new one.")
+RESIDENT_LINK_NOT_VALID = _l("This link has expired or was already used. You can ask for a new one.")
+# What a refused link says: staff send invitations and resets; residents ask for their own links.
+REFUSALS = {"invite": LINK_NOT_VALID, "reset": LINK_NOT_VALID, "verify": RESIDENT_LINK_NOT_VALID,
+            "signin": RESIDENT_LINK_NOT_VALID, "email": RESIDENT_LINK_NOT_VALID}
 
 
 def token_hash(token: str) -> str:
@@ -75,12 +83,12 @@ def use_token(*, token: str, purpose: str, now: datetime | None = None) -> User:
     now = now or utcnow()
     user = token_user(token=token, purpose=purpose, now=now)
     if user is None:
-        raise LinkNotValid(LINK_NOT_VALID)
+        raise LinkNotValid(REFUSALS[purpose])
     spent = db.session.execute(update(AccountToken).where(
         AccountToken.token_hash == token_hash(token), AccountToken.used_at.is_(None))
         .values(used_at=now)).rowcount
     if spent != 1:
-        raise LinkNotValid(LINK_NOT_VALID)
+        raise LinkNotValid(REFUSALS[purpose])
     return user
 
 
