@@ -101,7 +101,7 @@ def main() -> int:
     with common.temp_dir() as tmp:
         env = common.bench_env(f"sqlite:///{tmp / 'pb.sqlite3'}", secrets.token_urlsafe(32))
         common.load_demo(env)
-        ballots = args.runs * 50
+        ballots = args.runs * 50 + 1  # one for the untimed first pass
         codes = iter(common.issue_codes(env, "eastside-2027", ballots + 10))
         from pages_bench import page_paths
 
@@ -111,7 +111,16 @@ def main() -> int:
         spanish.get("/language/es")
         warm: dict[str, list[float]] = {}
         cold: dict[str, list[float]] = {}
+        cold_ms_each: dict[str, list[float]] = {}
         base, ballot_ms, ballot_requests = [], [], set()
+        # One untimed pass first: compiling templates and loading Babel's locale data happen
+        # once per process and are no part of a request's cost.
+        cpu_ms(lambda: english.get("/no-such-page"), 20)
+        for path in paths.values():
+            for client in (english, spanish):
+                client.get(path)
+            cold_ms(app, english, path, 2)
+        one_ballot(app, "/cycles/eastside-2027", next(codes))
         for _ in range(args.runs):
             hello = cpu_ms(lambda: english.get("/healthz"), args.requests)
             layout = cpu_ms(lambda: english.get("/no-such-page"), args.requests)
@@ -120,7 +129,9 @@ def main() -> int:
                 for lang, client in (("en", english), ("es", spanish)):
                     ms = cpu_ms(lambda path=path, client=client: client.get(path), args.requests)
                     warm.setdefault(f"{name} [{lang}]", []).append(hello / ms)
-                cold.setdefault(name, []).append(cold_ms(app, english, path, 20) / layout)
+                ms = cold_ms(app, english, path, 20)
+                cold_ms_each.setdefault(name, []).append(ms)
+                cold.setdefault(name, []).append(ms / layout)
             for _ in range(50):
                 n, ms = one_ballot(app, "/cycles/eastside-2027", next(codes))
                 ballot_requests.add(n)
@@ -130,7 +141,7 @@ def main() -> int:
         with app.app_context():
             db.engine.dispose()
     out = {"runs": args.runs, "requests_each": args.requests,
-           "warm_ratio_to_hello": warm, "cold_ratio_to_base_layout": cold,
+           "warm_ratio_to_hello": warm, "cold_ratio_to_base_layout": cold, "cold_ms": cold_ms_each,
            "base_layout_ms": base, "ballot_requests": sorted(ballot_requests), "ballot_cpu_ms": ballot_ms}
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
@@ -140,11 +151,12 @@ def main() -> int:
         met = statistics.median(ratios) >= WARM_TARGET
         print(f"| {name} | {spread(ratios)} | ≥ {WARM_TARGET:.2f} | {'met' if met else '**missed**'} |")
     print(f"\n| page (cold: first render after a change) | CPU ratio to the base layout "
-          f"({statistics.median(base):.2f} ms) min / median / max | target | met |")
-    print("|---|---|---|---|")
+          f"({statistics.median(base):.2f} ms) min / median / max | CPU ms, median | target | met |")
+    print("|---|---|---|---|---|")
     for name, ratios in cold.items():
         met = statistics.median(ratios) <= COLD_TARGET
-        print(f"| {name} | {spread(ratios)} | ≤ {COLD_TARGET:.0f}× | {'met' if met else '**missed**'} |")
+        print(f"| {name} | {spread(ratios)} | {statistics.median(cold_ms_each[name]):.2f} | ≤ {COLD_TARGET:.0f}× | "
+              f"{'met' if met else '**missed**'} |")
     requests = max(ballot_requests)
     print("\n| one online ballot | measured | target | met |\n|---|---|---|---|")
     print(f"| requests from the start page to the confirmation | {requests} | ≤ {BALLOT_REQUESTS} | "

@@ -20,6 +20,7 @@ from pb.db import write_intent
 from pb.deliberation.views import bp as deliberation_bp
 from pb.extensions import babel, csrf, db, login_manager
 from pb.health import bp as health_bp
+from pb.i18n.catalog import install_template_gettext
 from pb.i18n.filters import register_filters
 from pb.i18n.locales import direction, enabled_languages, select_locale
 from pb.kiosk.views import bp as kiosk_bp
@@ -29,7 +30,7 @@ from pb.residents.views import bp as residents_bp
 from pb.results.views import bp as results_bp
 from pb.survey.views import bp as survey_bp
 from pb.translations.views import bp as translations_bp
-from pb.urls import IdConverter
+from pb.urls import IdConverter, remember_template_urls
 from pb.voting.views import bp as voting_bp
 from pb.web import register_error_handlers, register_request_hooks
 
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_i18n(app)
 
     app.url_map.converters["id"] = IdConverter  # before any blueprint adds its rules
+    remember_template_urls(app)
 
     for bp in (cycles_bp, accounts_bp, proposals_bp, voting_bp, kiosk_bp, survey_bp, results_bp,
                translations_bp, deliberation_bp, audit_bp, admin_bp, health_bp, residents_bp):
@@ -72,7 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "translations"))
-
+    install_template_gettext(app)
     register_filters(app)
 
     @app.before_request

@@ -1,6 +1,12 @@
-"""URL converters."""
+"""URL converters, and remembered URL building for templates."""
 
+from __future__ import annotations
+
+from flask import Flask
+from flask.globals import request_ctx
 from werkzeug.routing import IntegerConverter
+
+URLS_KEPT = 4096
 
 
 class IdConverter(IntegerConverter):
@@ -8,3 +14,36 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def remember_template_urls(app: Flask) -> None:
+    """Templates build the same URLs on every page (the menu, a link per language, a link per
+    item), and building one walks the URL map. The URL depends only on the endpoint, the
+    arguments (with their types: `1` and `True` are different URLs) and where the request came
+    in (script root, host, scheme), so each is built once and then looked up. Calls with a
+    relative endpoint, an option (`_external`, `_anchor`...) or an unhashable value are built
+    every time."""
+    build = app.url_for
+    built: dict = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        adapter = request_ctx.url_adapter if request_ctx else None
+        if adapter is None or endpoint[:1] == ".":  # no request (or a bad Host), or relative
+            return build(endpoint, **values)
+        try:
+            key = (adapter.script_name, adapter.server_name, adapter.url_scheme, adapter.subdomain, endpoint,
+                   *[(name, type(value), value) for name, value in values.items()])
+            return built[key]
+        except TypeError:  # an unhashable value (a list for a repeated query argument)
+            return build(endpoint, **values)
+        except KeyError:
+            pass
+        if any(name[:1] == "_" for name in values):
+            return build(endpoint, **values)
+        url = build(endpoint, **values)
+        if len(built) >= URLS_KEPT:
+            built.clear()
+        built[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for

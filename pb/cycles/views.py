@@ -2,10 +2,11 @@
 
 import math
 from datetime import datetime
+from functools import lru_cache
 
 from babel.dates import get_timezone_name
 from flask import Blueprint, abort, render_template, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from pb import clock
@@ -15,6 +16,7 @@ from pb.db import db
 from pb.deliberation.queries import comment_context
 from pb.enums import Phase
 from pb.i18n.content import Localized
+from pb.i18n.filters import format_date, format_datetime, format_time
 from pb.proposals import queries as proposals
 from pb.proposals.models import Project
 from pb.results import queries as results
@@ -45,10 +47,15 @@ def detail(slug: str):
 
 def _zone_name() -> str:
     """The site's time zone in the reader's words ("Central Time", "hora central", "UTC")."""
-    zone = get_timezone()
+    return _zone_name_in(get_timezone(), str(get_locale()))
+
+
+@lru_cache(maxsize=256)
+def _zone_name_in(zone, locale: str) -> str:
+    # A zone's generic name does not depend on the date (UTC has no daylight saving time).
     if str(zone) in ("UTC", "Etc/UTC"):  # Babel calls it "Unknown Region (UTC) Time"
         return format_datetime(clock.now(), "zzzz")
-    return get_timezone_name(zone, locale=str(get_locale()))
+    return get_timezone_name(zone, locale=locale)
 
 
 def phase_spans(cycle) -> list[tuple[Phase, datetime | None, datetime | None]]:

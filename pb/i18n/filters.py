@@ -1,21 +1,53 @@
-"""Jinja filters that format money, numbers and dates in the reader's locale."""
+"""Jinja filters that format money, numbers and dates in the reader's locale.
+
+Formatting is a pure function of the value, the format, the locale and the time zone, and
+Babel's formatters are slow (a page formats a cost per project and a date per phase), so each
+result is remembered under all four (bounded, shared by every request).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
+import flask_babel
 from babel.numbers import get_currency_precision
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime
 
 from pb.i18n import labels
+from pb.i18n.catalog import current_locale, current_timezone
 from pb.i18n.locales import SHIPPED
+
+FORMATS_KEPT = 4096
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _money(minor_units: int, currency: str, _locale) -> str:
+    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
+    return flask_babel.format_currency(amount, currency)
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _dated(kind: str, value, fmt, _locale, _zone) -> str:
+    return getattr(flask_babel, kind)(value, fmt)
 
 
 def money(minor_units: int, currency: str = "USD") -> str:
     """Integer minor units (cents) → "$400,000.00", "400.000,00 US$", "‏US$ ٤٠٠٬٠٠٠٫٠٠"..."""
-    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency)
+    return _money(minor_units, currency, current_locale())
+
+
+def format_date(value, fmt=None) -> str:
+    """flask_babel.format_date, remembered (the locale and time zone are part of the key)."""
+    return _dated("format_date", value, fmt, current_locale(), current_timezone())
+
+
+def format_datetime(value, fmt=None) -> str:
+    return _dated("format_datetime", value, fmt, current_locale(), current_timezone())
+
+
+def format_time(value, fmt=None) -> str:
+    return _dated("format_time", value, fmt, current_locale(), current_timezone())
 
 
 def language_name(code: str) -> str:

@@ -3,9 +3,8 @@
 Every page, form, email and export takes its labels from here (templates see them as globals).
 """
 
-from flask_babel import lazy_gettext as _l
-
 from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, ProjectStatus
+from pb.i18n.catalog import lazy_gettext as _l
 
 PHASE_NAMES = {
     Phase.draft: _l("Draft"),

@@ -1,0 +1,99 @@
+"""The request's message catalog, looked up once per request and locale.
+
+Flask-Babel finds the catalog again on every `gettext` call (three trips through the app
+context, the domain and the locale), and a page makes about 200 such calls. Here the catalog
+is kept beside Flask-Babel's own per-request locale: it is reused while that locale object is
+the same one, so a language switch, `force_locale` or `refresh()` (which replace or drop the
+locale) find the right catalog on their next call. Templates get `_`, `gettext` and
+`ngettext` that read it directly, with Jinja's own newstyle semantics (autoescape, and every
+string treated as a %-format); `lazy_gettext` makes labels that do the same when shown.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
+
+
+def translations():
+    """The catalog of the current request's locale (Flask-Babel's own, found once)."""
+    try:
+        state = g._flask_babel  # Flask-Babel's per-request namespace, with its chosen locale
+        cached = state.pb_catalog
+        if cached[0] is state.babel_locale:
+            return cached[1]
+    except (AttributeError, RuntimeError):  # first call of the request, or no app context
+        pass
+    catalog = get_translations()
+    try:
+        state = g._flask_babel
+        state.pb_catalog = (state.babel_locale, catalog)
+    except (AttributeError, RuntimeError):
+        pass
+    return catalog
+
+
+def current_locale():
+    """Flask-Babel's locale of this request (a babel.Locale; None outside an app context)."""
+    try:
+        return g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):
+        return get_locale()
+
+
+def current_timezone():
+    try:
+        return g._flask_babel.babel_tzinfo
+    except (AttributeError, RuntimeError):
+        return get_timezone()
+
+
+def gettext(string: str, **variables) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+class LazyText(LazyString):
+    """A label translated when shown, in the language of the request showing it."""
+
+    def __str__(self) -> str:
+        return gettext(*self._args, **self._kwargs)
+
+    def __html__(self) -> str:
+        return gettext(*self._args, **self._kwargs)
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    return LazyText(gettext, string, **variables)
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables) -> str:
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:  # our own catalog is trusted markup, as in Jinja's i18n
+        text = Markup(text)  # noqa: S704
+    if not variables and "%" not in text:  # what `% {}` would return, without its cost
+        return text
+    return text % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    return text % variables
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Replace Flask-Babel's template callables (same results, one catalog lookup each)."""
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)

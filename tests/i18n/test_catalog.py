@@ -1,0 +1,60 @@
+"""The request's catalog, formats and URLs are looked up once and remembered, yet every request
+still speaks its own reader's language, and a forced locale (an email in the recipient's
+language) is honoured and then undone."""
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+from pb.enums import Phase
+from pb.i18n.catalog import gettext
+from pb.i18n.filters import money
+from pb.i18n.labels import PHASE_NAMES
+
+
+def test_interleaved_readers_each_get_their_own_language(app, make):
+    """Requests in English, Spanish and Arabic, one after another on one server, each render
+    their own language and direction (nothing of one request's catalog leaks into the next)."""
+    cycle = make.cycle(phase=Phase.ideas, budget_cents=400_000_00)
+    readers = {}
+    for code in ("en", "es", "ar"):
+        readers[code] = app.test_client()
+        readers[code].get(f"/language/{code}")
+    expected = {"en": ("Idea collection", 'dir="ltr"', "$400,000.00"),
+                "es": ("Recolección de ideas", 'dir="ltr"', "400.000,00\xa0US$"),
+                "ar": ('dir="rtl"',)}
+    for _ in range(2):
+        for code in ("en", "es", "ar", "es", "en"):
+            html = readers[code].get(f"/cycles/{cycle.slug}").get_data(as_text=True)
+            for text in expected[code]:
+                assert text in html, (code, text)
+    assert "Recolección de ideas" not in readers["en"].get(f"/cycles/{cycle.slug}").get_data(as_text=True)
+
+
+def test_forced_locale_inside_a_request_then_back(app):
+    """force_locale switches gettext, labels, templates and money for its block only."""
+    with app.test_request_context("/"):
+        assert gettext("Cycles") == "Cycles"
+        assert money(150) == "$1.50"
+        with force_locale("es"):
+            assert gettext("Cycles") == "Ciclos"
+            assert str(PHASE_NAMES[Phase.voting]) == "Votación"
+            assert render_template_string("{{ _('Cycles') }}") == "Ciclos"
+            assert money(150) == "1,50\xa0US$"
+        assert gettext("Cycles") == "Cycles"
+        assert str(PHASE_NAMES[Phase.voting]) == "Voting"
+        assert render_template_string("{{ _('Cycles') }} {{ ngettext('%(num)d idea', '%(num)d ideas', 2) }}") \
+            == "Cycles 2 ideas"
+        assert money(150) == "$1.50"
+
+
+def test_template_urls_follow_the_script_root(app):
+    """A remembered URL is never served to a request that came in under another path prefix."""
+    template = "{{ url_for('cycles.home') }} {{ url_for('audit.index') }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "/ /audit/"
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/pb"}):
+        assert render_template_string(template) == "/pb/ /pb/audit/"
+    with app.test_request_context("/"):
+        assert render_template_string("{{ url_for('proposals.detail', idea_id=1) }} "
+                                      "{{ url_for('accounts.language', code='es', next='/a?b=1') }}") \
+            == "/ideas/1 /language/es?next=/a?b%3D1"
