@@ -1,6 +1,9 @@
-"""URL converters, and remembered URL building for templates."""
+"""URL converters, remembered URL building for templates, and pages of a long list."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
 
 from flask import Flask
 from flask.globals import request_ctx
@@ -47,3 +50,39 @@ def remember_template_urls(app: Flask) -> None:
         return url
 
     app.jinja_env.globals["url_for"] = url_for
+
+
+def clamp_page(asked: int, total: int, per_page: int) -> int:
+    """The page to show: 1 for junk or 0, the last page for a number past the end."""
+    return min(max(asked, 1), max(ceil(total / per_page), 1))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list whose total was counted by the caller (the shape templates use from
+    Flask-SQLAlchemy's Pagination, without its second count query)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None

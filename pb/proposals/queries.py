@@ -14,10 +14,12 @@ from pb.enums import IdeaStatus, Phase, ProjectStatus
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, IdeaSupport, Project
 from pb.proposals.search import matching_idea_ids
+from pb.urls import Page, clamp_page
 
 # Project events that belong on the timeline of the ideas behind the project.
 PROJECT_TIMELINE = ("project.ready", "project.draft")
 SUPPORT_EVENTS = ("idea.support", "idea.unsupport")  # counted on the page, not listed one by one
+NEWEST_FIRST = (Idea.created_at.desc(), Idea.id.desc())
 
 
 @dataclass(frozen=True)
@@ -40,30 +42,52 @@ def get_project_or_404(project_id: int) -> Project:
     return db.get_or_404(Project, project_id)
 
 
-def ideas_query(cycle: Cycle, filters: IdeaFilters, *, with_status: bool = True) -> Select:
-    """The cycle's ideas matching `filters`, newest first; the search looks in the original
-    text and in every translation of the title and description."""
-    query = select(Idea).where(Idea.cycle_id == cycle.id)
+def idea_conditions(cycle: Cycle, filters: IdeaFilters, *, with_status: bool = True) -> list:
+    """The WHERE conditions of the cycle's ideas matching `filters`; the search looks in the
+    original text and in every translation of the title and description."""
+    conditions = [Idea.cycle_id == cycle.id]
     if filters.category:
-        query = query.where(Idea.category == filters.category)
+        conditions.append(Idea.category == filters.category)
     if filters.area_id:
-        query = query.where(Idea.area_id == filters.area_id)
+        conditions.append(Idea.area_id == filters.area_id)
     if filters.locale:
-        query = query.where(Idea.locale == filters.locale)
+        conditions.append(Idea.locale == filters.locale)
     if filters.status and with_status:
-        query = query.where(Idea.status == filters.status)
+        conditions.append(Idea.status == filters.status)
     if filters.q:  # accents and case folded alike on both databases (see pb.proposals.search)
-        query = query.where(Idea.id.in_(sorted(matching_idea_ids(cycle.id, filters.q))))
-    return query.order_by(Idea.created_at.desc(), Idea.id.desc())
+        conditions.append(Idea.id.in_(sorted(matching_idea_ids(cycle.id, filters.q))))
+    return conditions
+
+
+def ideas_query(cycle: Cycle, filters: IdeaFilters, *, with_status: bool = True) -> Select:
+    """The cycle's ideas matching `filters`, newest first."""
+    return select(Idea).where(*idea_conditions(cycle, filters, with_status=with_status)).order_by(*NEWEST_FIRST)
 
 
 def status_counts(cycle: Cycle, filters: IdeaFilters) -> dict[IdeaStatus, int]:
     """How many ideas have each status, under every filter except the status itself."""
-    matching = ideas_query(cycle, filters, with_status=False).order_by(None).subquery()
-    rows = db.session.execute(select(matching.c.status, func.count()).group_by(matching.c.status))
+    return _status_counts(idea_conditions(cycle, filters, with_status=False))
+
+
+def _status_counts(conditions: list) -> dict[IdeaStatus, int]:
+    rows = db.session.execute(select(Idea.status, func.count()).where(*conditions).group_by(Idea.status))
     counts = dict.fromkeys(IdeaStatus, 0)
     counts.update({IdeaStatus(status): n for status, n in rows})
     return counts
+
+
+def idea_page(cycle: Cycle, filters: IdeaFilters, *, page: int, per_page: int) -> tuple[Page, dict[IdeaStatus, int]]:
+    """One page of the matching ideas (a page past the end shows the last one) and the status
+    counts, in two queries: the counts under the other filters give the total."""
+    conditions = idea_conditions(cycle, filters, with_status=False)
+    counts = _status_counts(conditions)
+    total = counts[filters.status] if filters.status else sum(counts.values())
+    page = clamp_page(page, total, per_page)
+    if filters.status:
+        conditions.append(Idea.status == filters.status)
+    items = list(db.session.scalars(select(Idea).where(*conditions).order_by(*NEWEST_FIRST)
+                                    .limit(per_page).offset((page - 1) * per_page))) if total else []
+    return Page(items, page, per_page, total), counts
 
 
 def timeline(idea: Idea) -> list[AuditEvent]:

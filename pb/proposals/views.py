@@ -23,7 +23,6 @@ from flask_login import current_user
 from pb.accounts.access import public, roles, signed_in
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
-from pb.db import db
 from pb.deliberation.queries import comment_context
 from pb.enums import Channel, IdeaStatus, Role
 from pb.errors import DomainError, NotAllowed
@@ -59,12 +58,9 @@ def index(slug: str):
     form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))))
     form.validate()
     filters = _filters(cycle, form)
-    page = max(request.args.get("page", 1, type=int), 1)
-    ideas = db.paginate(queries.ideas_query(cycle, filters), page=page, per_page=PAGE_SIZE, error_out=False)
-    if ideas.pages and page > ideas.pages:  # ?page=99999 shows the last page, not "Page 99999 of 2"
-        ideas = db.paginate(queries.ideas_query(cycle, filters), page=ideas.pages, per_page=PAGE_SIZE)
-    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form,
-                           counts=queries.status_counts(cycle, filters),
+    # ?page=99999 shows the last page, not "Page 99999 of 2"
+    ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
+    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts,
                            args={k: v for k, v in request.args.items() if k != "page" and v},
                            tr=Localized([cycle, *ideas.items], str(get_locale())))
 
