@@ -190,6 +190,44 @@ def duplicate_row(matrix: np.ndarray) -> int | None:
     return int(dup_rows[0]) if len(dup_rows) else None
 
 
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an index matrix (-1 padded), in canonical order, and how many
+    times each occurs: identical rankings become (ranking, count) pairs."""
+    base = int(matrix.max(initial=-1)) + 2
+    keys = _row_keys(matrix, base)
+    if keys is not None:
+        keys, counts = np.unique(keys, return_counts=True)
+        rows = np.empty((len(keys), matrix.shape[1]), dtype=np.int32)
+        for c in reversed(range(matrix.shape[1])):
+            keys, digit = np.divmod(keys, base)
+            rows[:, c] = digit - 1
+        return rows, counts.astype(np.int64)
+    ordered = matrix[_canonical_order(matrix)]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    at = np.flatnonzero(new)
+    return ordered[at], np.diff(np.append(at, len(ordered))).astype(np.int64)
+
+
+def _row_keys(matrix: np.ndarray, base: int) -> np.ndarray | None:
+    """Each row as one integer with digits value + 1 in `base`, first column most
+    significant, so integer order is canonical row order; None if that overflows 63 bits."""
+    if base ** matrix.shape[1] >= 2**63:
+        return None
+    keys = np.zeros(len(matrix), dtype=np.int64)
+    for column in matrix.T:
+        keys = keys * base + (column + 1)
+    return keys
+
+
+def _canonical_order(matrix: np.ndarray) -> np.ndarray:
+    """Row indices in canonical order: lexicographic, -1 padding first (like tuples)."""
+    keys = _row_keys(matrix, int(matrix.max(initial=-1)) + 2)
+    if keys is not None:
+        return np.argsort(keys, kind="stable")
+    return np.lexsort(matrix.T[::-1])
+
+
 def profile_from_matrix(projects: tuple[Project, ...], budget: int, kind: BallotKind,
                         max_ranks: int, matrix: np.ndarray, weights: np.ndarray,
                         money_decimals: int) -> Profile:
@@ -206,8 +244,7 @@ def profile_from_matrix(projects: tuple[Project, ...], budget: int, kind: Ballot
         matrix, inverse = np.unique(matrix, axis=0, return_inverse=True)
         weights = np.bincount(inverse.ravel(), weights=weights.astype(np.float64),
                               minlength=len(matrix)).round().astype(np.int64)
-    # canonical order: lexicographic on rows; -1 padding sorts a prefix first, like tuples
-    order = np.lexsort(matrix.T[::-1]) if len(matrix) else np.arange(0)
+    order = _canonical_order(matrix)
     return Profile(
         projects=projects,
         budget=budget,

@@ -8,6 +8,7 @@ Decimal costs are scaled to integers by one common power of ten (`money_decimals
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -22,6 +23,8 @@ from pb.tally.errors import TallyError
 from pb.tally.model import Election, Project
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pb.tally.compress import Profile
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -225,33 +228,38 @@ def read_pb_profile(path: str | Path, max_ranks: int | None = None,
                     progress: Callable[[int, int], None] | None = None) -> tuple[PbFile, Profile]:
     """Read a `.pb` file straight into a compressed Profile, without a tuple per voter.
 
-    META and PROJECTS are parsed as by `read_pb`. The VOTES section is scanned with one
-    regular expression that picks the vote column of every line; identical vote texts are
-    counted in a Counter and only the distinct ones are split and checked, then
-    `compress_counts` builds the same Profile that `compress(read_pb(path).election)`
-    gives (same matrix, weights and digest). `progress(done, total)` is called as the
-    section is scanned (characters). The PbFile's election has no ballots: the Profile
-    holds them. Any irregular line (quotes, too many fields, a bad vote) sends the file
-    through `read_pb`, so errors are the same and name the line.
+    META and PROJECTS are parsed as by `read_pb`. The VOTES section is read from the file's
+    bytes by `votescan.scan_votes` into distinct rankings and their voter counts (integer
+    arrays), which become the same Profile that `compress(read_pb(path).election)` gives
+    (same matrix, weights and digest). A section the scanner does not read exactly (spaces
+    around ids, a short line) is scanned with one regular expression for the vote column,
+    and identical vote texts are counted in a Counter. Any other irregular line (quotes,
+    too many fields, a bad vote) sends the file through `read_pb`, so errors are the same
+    and name the line. `progress(done, total)` is called as the section is scanned. The
+    PbFile's election has no ballots: the Profile holds them.
     """
     from pb.tally.compress import compress, compress_counts  # compress imports this module
+    from pb.tally.formats.votescan import scan_votes  # NumPy
 
     p = Path(path)
+    data = p.read_bytes()
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TallyError(f"{p.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if "\r" in text:  # universal newlines, as reading in text mode (read_pb) gives
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
     def slow() -> tuple[PbFile, Profile]:
         pb = parse_pb(text, source=p.name)
         return pb, compress(_with_ranks(pb.election, max_ranks))
 
-    titles = list(_VOTES_TITLE.finditer(text))
+    titles = _votes_titles(text)
     if len(titles) != 1:
         return slow()
-    tail = titles[0].end()
-    if (text.find('"', tail) >= 0 or text.count("\r", tail) != text.count("\r\n", tail)
-            or any(text.find(c, tail) >= 0 for c in _ODD_BREAKS)
+    tail = titles[0]
+    if (text.find('"', tail) >= 0 or any(text.find(c, tail) >= 0 for c in _ODD_BREAKS)
             or any(text.find(t, tail) >= 0 for t in ("\nMETA", "\nPROJECTS"))):
         return slow()  # quoted fields, other line breaks, maybe sections after VOTES
     head_end = text.find("\n", tail + 1)
@@ -259,6 +267,15 @@ def read_pb_profile(path: str | Path, max_ranks: int | None = None,
         return slow()
     pb = parse_pb(text[:head_end] + "\n", source=p.name)
     header = [c.strip() for c in text[tail:head_end].strip().split(";")]
+    e = _with_ranks(pb.election, max_ranks)
+    projects = tuple(sorted(e.projects, key=lambda q: q.id))
+    bom = len(data) - len(data.removeprefix(codecs.BOM_UTF8))
+    scanned = scan_votes(data, bom + len(text[:head_end + 1].encode()), header,
+                         [q.id for q in projects], progress)
+    if scanned is not None:
+        profile = _scanned_profile(e, projects, *scanned)
+        if profile is not None:
+            return pb, profile
     col = header.index("vote")
     # the vote column of a line with at most as many fields as the header; any other line
     # does not match, and the count of matches against lines catches it
@@ -277,10 +294,6 @@ def read_pb_profile(path: str | Path, max_ranks: int | None = None,
         pos = end + 1
         if progress is not None:
             progress(min(pos, size) - head_end - 1, size - head_end - 1)
-    e = _with_ranks(pb.election, max_ranks)
-    if not any(text.find(c, head_end) >= 0 for c in " \t\r\f\v"):
-        profile = _vector_profile(e, counts)
-        return (pb, profile) if profile is not None else slow()
     ballots: Counter[tuple[str, ...]] = Counter()
     for vote, n in counts.items():
         vote = vote.strip()
@@ -293,56 +306,35 @@ def read_pb_profile(path: str | Path, max_ranks: int | None = None,
     return pb, profile
 
 
-def _vector_profile(e: Election, counts: Mapping[str, int]) -> Profile | None:
-    """The Profile of distinct vote texts without whitespace, tokenised with NumPy.
+def _votes_titles(text: str) -> list[int]:
+    """Where each VOTES title line ends (`_VOTES_TITLE`, tried only where "VOTES" occurs)."""
+    ends = []
+    at = text.find("VOTES")
+    while at >= 0:
+        title = _VOTES_TITLE.match(text, text.rfind("\n", 0, at) + 1)
+        if title is not None:
+            ends.append(title.end())
+        at = text.find("VOTES", at + 1)
+    return ends
 
-    The texts are joined into one byte buffer; commas and newlines split it into project
-    ids, which are matched against the sorted ids as fixed-width byte strings. None when
-    anything is irregular (unknown or repeated id, empty id, too many ranks): the caller
-    then reads the file line by line, which names the line.
+
+def _scanned_profile(e: Election, projects: tuple[Project, ...], matrix: np.ndarray,
+                     weights: np.ndarray) -> Profile | None:
+    """The Profile of the scanner's distinct rankings (indices into the sorted `projects`).
+
+    None when a ballot is invalid (more than K ranks, a project twice): the caller then
+    reads the file line by line, which names the line.
     """
     import numpy as np
 
     from pb.tally.compress import duplicate_row, profile_from_matrix  # compress imports this module
 
-    projects = tuple(sorted(e.projects, key=lambda q: q.id))
-    votes = list(counts)
-    weights = np.fromiter(counts.values(), dtype=np.int64, count=len(votes))
-    buf = np.frombuffer(("\n".join(votes) + "\n").encode(), dtype=np.uint8)
-    newline = buf == 10
-    ends = np.flatnonzero(newline | (buf == 44))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
-    last = newline[ends]  # the token closes its ballot
-    first = np.concatenate(([True], last[:-1]))
-    empty = lengths == 0
-    if np.any(empty & ~(first & last)):
-        return None  # an empty id inside a ballot ("a,,b")
-    keep = ~empty
-    row = np.cumsum(last) - last
-    col = np.arange(len(ends)) - np.flatnonzero(first)[np.cumsum(first) - 1]
-    ids = [q.id.encode() for q in projects]
-    width = max(int(lengths.max(initial=1)), max((len(b) for b in ids), default=1), 1)
-    if width > 256:
-        return None
-    table = np.zeros((len(ends), width), dtype=np.uint8)
-    span = np.arange(width)[None, :]
-    inside = span < lengths[:, None]
-    table[inside] = buf[(starts[:, None] + span)[inside]]
-    tokens = table.view(f"S{width}").ravel()[keep]
-    known = np.array(ids, dtype=f"S{width}")
-    order = np.argsort(known, kind="stable")
-    pos = np.minimum(np.searchsorted(known[order], tokens), max(len(ids) - 1, 0))
-    if len(ids) == 0 or not np.array_equal(known[order][pos], tokens):
-        return None
-    index = order[pos].astype(np.int32)
-    row, col = row[keep], col[keep]
-    longest = int(col.max(initial=-1)) + 1
+    longest = int((matrix >= 0).sum(axis=1).max(initial=0))
     k = e.max_ranks if e.max_ranks is not None else longest
     if e.kind == "ordinal" and longest > k:
         return None
-    matrix = np.full((len(votes), max(k, longest, 1)), -1, dtype=np.int32)
-    matrix[row, col] = index
+    width = max(k, longest, 1)
+    matrix = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])), constant_values=-1)
     if duplicate_row(matrix) is not None:
         return None
     return profile_from_matrix(projects, e.budget, e.kind, max(k, longest), matrix, weights,

@@ -1,0 +1,188 @@
+"""The VOTES section of a `.pb` file read straight into integer arrays (NumPy), for speed.
+
+This is where `read_pb_profile` gets its speed; what the format means stays in
+`pabulib.py`, and the rules never see any of it. The section's bytes are cut into chunks of
+whole lines. In each chunk, byte comparisons find the line ends, the `;` of every line and
+the `,` inside the vote cell, so every project id written in the file becomes a token: a
+(line, rank) position and a slice of bytes. Each slice is packed into one sortable value
+and looked up among the election's project ids with a sorted search, which gives one int32
+row of project indices per voter. Equal rows are then merged into (ranking, voters) pairs.
+No Python object is made per voter or per id.
+
+The scanner is strict: a line it would not read exactly as `parse_pb` does (a short or long
+line, a space or any other extra byte around an id, an empty or unknown id) makes it return
+None, and the caller reads the file a slower way that explains the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from pb.tally.compress import distinct_rows
+
+CHUNK = 1 << 20  # bytes of the VOTES section per step: small arrays, a progress step each
+NEWLINE, SEMICOLON, COMMA = ord("\n"), ord(";"), ord(",")
+
+
+def scan_votes(data: bytes, start: int, header: Sequence[str], ids: Sequence[str],
+               progress: Callable[[int, int], None] | None = None
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Distinct ballots of the VOTES rows in `data[start:]`, or None if a line is irregular.
+
+    `data` must use "\\n" line breaks only; `header` is the section's (stripped) header
+    cells, which name the `vote` column; `ids` are the project ids in index order.
+    Returns (matrix, weights): one row per distinct ballot (int32 indices into `ids`,
+    padded with -1, as wide as the longest ballot and at least 1), in lexicographic order,
+    and the number of voters who cast each. Repeated ids and the rank limit are the
+    caller's to check. `progress(done, total)` is called after each chunk (bytes).
+    """
+    lookup = _IdLookup(ids)
+    columns, vote = len(header), list(header).index("vote")
+    rows: list[np.ndarray] = []
+    pos, size = start, len(data)
+    while pos < size:
+        end = data.find(b"\n", min(pos + CHUNK, size - 1))
+        end = size if end < 0 else end + 1
+        chunk = np.frombuffer(data, dtype=np.uint8, count=end - pos, offset=pos)
+        found = _chunk_rows(chunk, columns, vote, lookup)
+        if found is None:
+            return None
+        rows.append(found)
+        pos = end
+        if progress is not None:
+            progress(pos - start, size - start)
+    width = max([m.shape[1] for m in rows], default=1)
+    matrix = np.concatenate([_pad(m, width) for m in rows]) if rows else \
+        np.empty((0, width), dtype=np.int32)
+    return distinct_rows(matrix)
+
+
+def _chunk_rows(b: np.ndarray, columns: int, vote: int, lookup: _IdLookup) -> np.ndarray | None:
+    """One int32 row of project indices per non-blank line of `b` (whole lines)."""
+    line_end = np.flatnonzero(b == NEWLINE)
+    if len(b) and b[-1] != NEWLINE:
+        line_end = np.append(line_end, len(b))  # the file's last line has no line break
+    line_start = np.concatenate(([0], line_end[:-1] + 1))
+    filled = line_end > line_start  # parse_pb skips blank lines
+    line_start, line_end = line_start[filled], line_end[filled]
+    n = len(line_end)
+    # every line has exactly columns - 1 separators: then the k-th one of line i is at
+    # [i, k] (a line with more or fewer shifts some row outside its own line)
+    semi = np.flatnonzero(b == SEMICOLON)
+    if len(semi) != n * (columns - 1):
+        return None
+    semi = semi.reshape(n, columns - 1)
+    if columns > 1 and not (np.all(semi[:, 0] >= line_start) and np.all(semi[:, -1] < line_end)):
+        return None
+    cell_start = semi[:, vote - 1] + 1 if vote > 0 else line_start
+    cell_end = semi[:, vote] if vote < columns - 1 else line_end
+    # a token ends at a comma inside the vote cell, or at the cell's end
+    edge = np.zeros(len(b) + 1, dtype=np.int8)
+    edge[cell_start] += 1
+    edge[cell_end] -= 1
+    inside = np.cumsum(edge, dtype=np.int8).view(bool)
+    ends_cell = np.zeros(len(b) + 1, dtype=bool)
+    ends_cell[cell_end] = True
+    splits = ends_cell.copy()
+    splits[:-1] |= inside[:-1] & (b == COMMA)
+    token_end = np.flatnonzero(splits)
+    last = ends_cell[token_end]  # the token is the last of its line
+    first = np.ones(len(last), dtype=bool)
+    first[1:] = last[:-1]
+    row = np.cumsum(last) - last
+    token_start = np.empty_like(token_end)
+    token_start[1:] = token_end[:-1] + 1
+    token_start[first] = cell_start
+    rank = np.arange(len(row)) - np.flatnonzero(first)[row]
+    length = token_end - token_start
+    empty = length == 0
+    if np.any(empty & ~(first & last)):
+        return None  # an empty id next to another one ("a,,b", "a,"); alone it is ""
+    if empty.any():
+        row, rank, token_start, length = (a[~empty] for a in (row, rank, token_start, length))
+    index = lookup.find(b, token_start, length)
+    if index is None:
+        return None
+    width = max(int(rank.max(initial=0)) + 1, 1)
+    matrix = np.full((n, width), -1, dtype=np.int32)
+    matrix.ravel()[row * width + rank] = index
+    return matrix
+
+
+class _IdLookup:
+    """Project ids as one comparable value each, to find every token's project index at once.
+
+    Ids of up to 8 bytes are read as little-endian 64-bit integers (the bytes, then zeros),
+    and so is each token, with one unaligned 8-byte read at its start and the bytes past
+    its length masked off; such a value is found with a small hash table (multiply-shift
+    hashing, with a multiplier under which no two ids share a slot). Longer ids, or ids no
+    multiplier separates, are compared as sorted values (fixed-width byte strings beyond 8
+    bytes) with a binary search. Either way a token must then match an id's value and
+    length exactly.
+    """
+
+    MASKS = np.array([(1 << 8 * n) - 1 for n in range(8)] + [2**64 - 1], dtype=np.uint64)
+    MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                   0xD6E8FEB86659FD93)  # odd 64-bit constants (golden ratio, xxHash primes)
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        encoded = [i.encode() for i in ids]
+        self.width = max(map(len, encoded), default=0)
+        lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        keys = self.read(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, lengths)
+        self.order = np.argsort(keys, kind="stable").astype(np.int32)
+        self.keys = keys[self.order]
+        self.lengths = lengths[self.order]
+        self.table: np.ndarray | None = None  # slot -> position in self.keys
+        bits = 2 * len(ids).bit_length() + 1  # 2n² slots or more: collisions are rare
+        if self.width <= 8 and len(ids) and bits <= 22:
+            self.shift = np.uint64(64 - bits)
+            for multiplier in self.MULTIPLIERS:
+                self.multiplier = np.uint64(multiplier)
+                slots = self.slot(self.keys)
+                if len(np.unique(slots)) == len(slots):
+                    self.table = np.zeros(1 << bits, dtype=np.int32)
+                    self.table[slots] = np.arange(len(slots))
+                    break
+
+    def slot(self, keys: np.ndarray) -> np.ndarray:
+        """Multiply-shift hash: the top bits of keys * multiplier (mod 2**64)."""
+        return (keys * self.multiplier) >> self.shift
+
+    def read(self, b: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """The slices b[start:start + length] as comparable values (see the class)."""
+        padded = np.concatenate((b, np.zeros(max(self.width, 8), dtype=np.uint8)))
+        if self.width <= 8:
+            words = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
+            return words[start] & self.MASKS[length]
+        table = np.zeros((len(start), self.width), dtype=np.uint8)
+        for j in range(self.width):
+            table[:, j] = np.where(length > j, padded[start + j], 0)
+        return table.view(f"S{self.width}").ravel()
+
+    def find(self, b: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray | None:
+        """The project index of every token, or None if one is not exactly a project id."""
+        if len(start) and (not len(self.keys) or int(length.max()) > self.width):
+            return None
+        keys = self.read(b, start, length)
+        if self.table is not None:
+            at = self.table[self.slot(keys)]
+        else:
+            at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        # same value and same length: same bytes (a 0 byte cannot pass for padding)
+        if len(start) and not (np.array_equal(self.keys[at], keys)
+                               and np.array_equal(self.lengths[at], length)):
+            return None
+        return self.order[at]
+
+
+def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
+    """`matrix` widened to `width` columns with -1."""
+    if matrix.shape[1] == width:
+        return matrix
+    out = np.full((len(matrix), width), -1, dtype=np.int32)
+    out[:, :matrix.shape[1]] = matrix
+    return out
