@@ -60,15 +60,19 @@ def _rollback() -> None:
 
 
 def run_action(change: Callable[[], Any], *, then: str,
-               success: str | Callable[[Any], str] | None = None):
+               success: str | Callable[[Any], str] | None = None,
+               refused: Callable[[DomainError], Any] | None = None):
     """Run one state change as the request's transaction, flash the outcome, redirect to `then`.
 
-    On a `DomainError` nothing is changed and its translated message is flashed instead.
+    On a `DomainError` nothing is changed and its translated message is flashed instead; or,
+    given `refused`, `refused(error)` answers (say, the form's page again with the error on it).
     """
     try:
         with transaction():
             result = change()
     except DomainError as error:
+        if refused is not None:
+            return refused(error)
         flash(str(error), "error")
     else:
         message = success(result) if callable(success) else success

@@ -29,7 +29,7 @@ from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.i18n.locales import enabled_languages
-from pb.transaction import transaction
+from pb.transaction import run_action, transaction
 
 
 def _invite_form() -> InviteForm:
@@ -112,15 +112,16 @@ def person(user_id: int):
 def _person_action(user_id: int, key: str, form, change, success: str):
     """Run one change to an account from its page: on refusal, the page again with the error."""
     user = _user_or_404(user_id)
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                change(user, form)
-            flash(success, "success")
-            return redirect(url_for("admin.person", user_id=user.id))
-        except DomainError as error:
+
+    def page_again(error: DomainError | None = None):
+        if error is not None:
             form.form_errors.append(str(error))
-    return _person_page(user, status=400, **{key: form})
+        return _person_page(user, status=400, **{key: form})
+
+    if not form.validate_on_submit():
+        return page_again()
+    return run_action(lambda: change(user, form), success=success, refused=page_again,
+                      then=url_for("admin.person", user_id=user.id))
 
 
 @bp.post("/users/<id:user_id>/role")

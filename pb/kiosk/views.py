@@ -362,16 +362,14 @@ def _batch_action(batch, form, change, success: str, **page):
     """Run one form's change on a batch: redirect with a message, or the page with the error."""
     if not form.validate_on_submit():
         return _batch_page(batch, status=400, error=_("Check the form and try again."), **page)
-    try:
-        with transaction():
-            change()
-    except PossibleMatch:
-        raise  # the check-in view asks the liaison to decide
-    except DomainError as error:
+
+    def page_again(error: DomainError):
+        if isinstance(error, PossibleMatch):  # the liaison sees where the match voted, never how
+            return _batch_page(batch, status=409, matches=error.matches, **page)
         return _batch_page(batch, error=str(error), status=409 if isinstance(
             error, paper_services.TwoPersonRule | AlreadyVoted) else 400, **page)
-    flash(success, "success")
-    return redirect(url_for("kiosk.batch", batch_id=batch.id))
+
+    return run_action(change, success=success, refused=page_again, then=url_for("kiosk.batch", batch_id=batch.id))
 
 
 @bp.get("/paper/<id:batch_id>")
@@ -396,13 +394,10 @@ def add_paper_check_in(batch_id: int):
     cycle = db.session.get(Cycle, batch.cycle_id)
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     area = next((a for a in cycle.areas if a.slug == form.area.data), None)
-    try:
-        return _batch_action(batch, form, lambda: paper_services.add_check_in(
-            actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
-            area=area, today=clock.today(), decision=form.decision.data, reason=form.reason.data),
-            _("Added to the check-in list."), check_in_form=form)
-    except PossibleMatch as error:  # the liaison sees where the match voted, never how
-        return _batch_page(batch, status=409, check_in_form=form, matches=error.matches)
+    return _batch_action(batch, form, lambda: paper_services.add_check_in(
+        actor=current_user, batch=batch, name=form.name.data, birth_date=form.birth_date.data,
+        area=area, today=clock.today(), decision=form.decision.data, reason=form.reason.data),
+        _("Added to the check-in list."), check_in_form=form)
 
 
 @bp.post("/paper/<id:batch_id>/cancel")
