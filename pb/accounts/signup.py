@@ -66,16 +66,17 @@ def sign_up(*, email: str, password: str | None, locale: str) -> tuple[User, boo
 
 def verify_email(*, token: str, now: datetime | None = None) -> User:
     """The sign-up link: the address is proven."""
-    user = use_token(token=token, purpose="verify", now=now)
-    if user.email_verified_at is None:
-        user.email_verified_at = now or utcnow()
-        record("user.verify", actor=user, obj=user)
-    return user
+    return _use_proving_address(token=token, purpose="verify", now=now)
 
 
 def sign_in_with_link(*, token: str, now: datetime | None = None) -> User:
     """A one-time sign-in link (it proves the address too)."""
-    user = use_token(token=token, purpose="signin", now=now)
+    return _use_proving_address(token=token, purpose="signin", now=now)
+
+
+def _use_proving_address(*, token: str, purpose: str, now: datetime | None) -> User:
+    """Use up a link sent to the account's address: the first one used proves the address."""
+    user = use_token(token=token, purpose=purpose, now=now)
     if user.email_verified_at is None:
         user.email_verified_at = now or utcnow()
         record("user.verify", actor=user, obj=user)
