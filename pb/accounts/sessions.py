@@ -32,13 +32,18 @@ def _sid_hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
-def start_session(user: User) -> None:
-    """Throw away everything the browser's session held before (no fixation), keep its language,
-    and store the new session's row. The caller commits."""
+def _clear_keeping_locale() -> None:
+    """Empty the browser's session; only the language it chose stays."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+def start_session(user: User) -> None:
+    """Throw away everything the browser's session held before (no fixation), keep its language,
+    and store the new session's row. The caller commits."""
+    _clear_keeping_locale()
     login_user(user)
     sid = secrets.token_urlsafe(32)  # a new session id at every sign-in
     session["sid"] = sid
@@ -65,10 +70,7 @@ def end_session() -> None:
     """
     sid = session.get("sid")
     logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _clear_keeping_locale()
     if isinstance(sid, str):
         token = write_intent.set(True)  # take SQLite's write lock at BEGIN, even in a GET
         try:
