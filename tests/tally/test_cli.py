@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,23 @@ def test_python_dash_m_works() -> None:
                          capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "result sha256:" in run.stdout
+
+
+def test_python_dash_m_keeps_exit_codes_and_output(tmp_path: Path) -> None:
+    """`python -m pb.tally` (which ends without the interpreter's teardown) still prints
+    everything and exits 3 on an unresolved tie, 1 on bad input, 2 on a bad option."""
+    bad = tmp_path / "bad.pb"
+    bad.write_text("META\nkey;value\nbudget;x\n")
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    runs = {argv[0]: subprocess.run([sys.executable, "-m", "pb.tally", *argv[1:]], env=buffered,
+                                    capture_output=True, text=True, check=False, timeout=60)
+            for argv in (["tie", str(require(KRAKOW)), "--rule", "greedy", "--points", "length"],
+                         ["bad", str(bad), "--rule", "greedy"],
+                         ["usage", str(bad), "--rule", "nonsense"])}
+    assert runs["tie"].returncode == 3 and "UNRESOLVED TIE between 24, 26" in runs["tie"].stdout
+    assert runs["tie"].stdout.endswith("\n") and "result sha256:" in runs["tie"].stdout
+    assert runs["bad"].returncode == 1 and "missing section" in runs["bad"].stderr
+    assert runs["usage"].returncode == 2 and "nonsense" in runs["usage"].stderr
 
 
 def test_engine_imports_no_web_framework() -> None:
