@@ -35,7 +35,7 @@ def home():
 @bp.get("/cycles/<slug>")
 @public
 def detail(slug: str):
-    cycle = queries.get_cycle_or_404(slug)
+    cycle = queries.get_cycle_or_404(slug, load=("areas", "schedule"))
     projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
     return render_template("cycles/detail.html", cycle=cycle, projects=projects,
                            outcomes=results.outcomes(cycle) if cycle.phase in PUBLISHED else {},

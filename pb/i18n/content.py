@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from pb.db import db, utcnow
 from pb.enums import TranslationStatus
@@ -24,6 +25,17 @@ class Shown:
         return self.text
 
 
+@lru_cache(maxsize=64)
+def _reviewed_statement(object_types: tuple[str, ...]) -> Select:
+    """Reviewed translations into one locale of some objects of each type, in one query (built
+    once per combination of types, run with the ids and locale bound)."""
+    row = ContentTranslation
+    return (select(row.object_type, row.object_id, row.field, row.text, row.source_text)
+            .where(row.locale == bindparam("locale"), row.status == TranslationStatus.reviewed,
+                   or_(*(and_(row.object_type == object_type, row.object_id.in_(bindparam(f"ids_{i}", expanding=True)))
+                         for i, object_type in enumerate(object_types)))))
+
+
 class Localized:
     """Reviewed translations of several objects for one locale, fetched in a single query.
 
@@ -39,17 +51,13 @@ class Localized:
         for obj in objects:
             if obj.locale != locale:
                 by_type.setdefault(type(obj).__name__, []).append(obj.id)
-        for object_type, ids in by_type.items():
-            rows = db.session.execute(
-                select(ContentTranslation.object_id, ContentTranslation.field, ContentTranslation.text,
-                       ContentTranslation.source_text)
-                .where(ContentTranslation.object_type == object_type,
-                       ContentTranslation.object_id.in_(ids),
-                       ContentTranslation.locale == locale,
-                       ContentTranslation.status == TranslationStatus.reviewed)
-            )
-            for object_id, field, text, source in rows:
-                self._rows[(object_type, object_id, field)] = (text, source)
+        if not by_type:
+            return
+        types = tuple(by_type)
+        values = {f"ids_{i}": ids for i, ids in enumerate(by_type.values())}
+        for object_type, object_id, field, text, source in db.session.execute(
+                _reviewed_statement(types), values | {"locale": locale}):
+            self._rows[(object_type, object_id, field)] = (text, source)
 
     def __call__(self, obj, field: str) -> Shown:
         original = getattr(obj, field)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
 
 from pb.audit.models import AuditEvent
 from pb.cycles.models import Cycle
@@ -76,17 +77,42 @@ def _status_counts(conditions: list) -> dict[IdeaStatus, int]:
     return counts
 
 
+@cache
+def _idea_page_statements(category: bool, area: bool, locale: bool, status: bool, search: bool) -> tuple[Select, Select]:
+    """The status counts and one page of ideas for one combination of filters, built once with
+    bound values (see pb.cycles.queries); the same conditions as idea_conditions."""
+    conditions = [Idea.cycle_id == bindparam("cycle_id")]
+    if category:
+        conditions.append(Idea.category == bindparam("category"))
+    if area:
+        conditions.append(Idea.area_id == bindparam("area_id"))
+    if locale:
+        conditions.append(Idea.locale == bindparam("locale"))
+    if search:
+        conditions.append(Idea.id.in_(bindparam("ids", expanding=True)))
+    counts = select(Idea.status, func.count()).where(*conditions).group_by(Idea.status)
+    if status:
+        conditions.append(Idea.status == bindparam("status"))
+    page = (select(Idea).where(*conditions).order_by(*NEWEST_FIRST)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    return counts, page
+
+
 def idea_page(cycle: Cycle, filters: IdeaFilters, *, page: int, per_page: int) -> tuple[Page, dict[IdeaStatus, int]]:
     """One page of the matching ideas (a page past the end shows the last one) and the status
     counts, in two queries: the counts under the other filters give the total."""
-    conditions = idea_conditions(cycle, filters, with_status=False)
-    counts = _status_counts(conditions)
+    counts_statement, page_statement = _idea_page_statements(
+        bool(filters.category), bool(filters.area_id), bool(filters.locale), bool(filters.status), bool(filters.q))
+    values = {"cycle_id": cycle.id, "category": filters.category, "area_id": filters.area_id,
+              "locale": filters.locale}
+    if filters.q:  # accents and case folded alike on both databases (see pb.proposals.search)
+        values["ids"] = sorted(matching_idea_ids(cycle.id, filters.q))
+    counts = dict.fromkeys(IdeaStatus, 0)
+    counts.update({IdeaStatus(status): n for status, n in db.session.execute(counts_statement, values)})
     total = counts[filters.status] if filters.status else sum(counts.values())
     page = clamp_page(page, total, per_page)
-    if filters.status:
-        conditions.append(Idea.status == filters.status)
-    items = list(db.session.scalars(select(Idea).where(*conditions).order_by(*NEWEST_FIRST)
-                                    .limit(per_page).offset((page - 1) * per_page))) if total else []
+    values |= {"status": filters.status, "limit": per_page, "offset": (page - 1) * per_page}
+    items = list(db.session.scalars(page_statement, values)) if total else []
     return Page(items, page, per_page, total), counts
 
 
@@ -130,17 +156,22 @@ def project_translations(project: Project) -> dict[str, dict[str, str]]:
     return found
 
 
+@cache
+def _cycle_statements() -> dict[str, Select]:
+    cycle_id = bindparam("cycle_id")
+    return {"ballot": select(Project).where(Project.cycle_id == cycle_id, Project.status == ProjectStatus.ready)
+                                     .order_by(Project.title),
+            "idea_counts": select(Idea.status, func.count()).where(Idea.cycle_id == cycle_id).group_by(Idea.status)}
+
+
 def ballot_projects(cycle: Cycle) -> list[Project]:
     """The projects on the cycle's ballot, in the ballot's (alphabetical) order."""
-    return list(db.session.scalars(
-        select(Project).filter_by(cycle_id=cycle.id, status=ProjectStatus.ready)
-        .order_by(Project.title)))
+    return list(db.session.scalars(_cycle_statements()["ballot"], {"cycle_id": cycle.id}))
 
 
 def idea_counts(cycle: Cycle) -> dict[IdeaStatus, int]:
     """How many ideas the cycle has in each status."""
-    rows = db.session.execute(
-        select(Idea.status, func.count()).filter_by(cycle_id=cycle.id).group_by(Idea.status))
+    rows = db.session.execute(_cycle_statements()["idea_counts"], {"cycle_id": cycle.id})
     return {IdeaStatus(status): n for status, n in rows}
 
 

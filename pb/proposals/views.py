@@ -54,7 +54,7 @@ def area_by_slug(cycle: Cycle, slug: str | None):
 @bp.get("/cycles/<slug>/ideas")
 @public
 def index(slug: str):
-    cycle = get_cycle_or_404(slug)
+    cycle = get_cycle_or_404(slug, load=("areas",))
     form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))))
     form.validate()
     filters = _filters(cycle, form)
