@@ -91,6 +91,7 @@ class Ballot:
         self.projects = [first, second]
         self.comment = post_comment(actor=self.liaison, target=first, body="Will the van have a lift?",
                                     locale="en")
+        self.cycle.use_kiosks = True
         self.site = add_site(actor=self.staff, cycle=self.cycle, name="Library", area=self.cycle.areas[0])
         self.voter = make.voter(self.cycle)
         db.session.commit()

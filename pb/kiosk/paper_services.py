@@ -23,6 +23,7 @@ from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, WrongPhase
 from pb.kiosk.models import PaperBatch, PaperCheckIn, PaperEntry, Site
+from pb.kiosk.services import check_uses_kiosks
 from pb.tally.digest import canonical_json
 from pb.voting.models import VoteMark, VoterRollEntry
 from pb.voting.services import AlreadyVoted, admit_in_person, check_ranking, store_paper_ballot
@@ -48,6 +49,7 @@ def open_batch(*, actor, cycle: Cycle, site: Site, received_on: date, received_c
     """Start a batch: the site, the day and how many paper ballots came in."""
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Paper ballots can be entered only while voting is open."))
+    check_uses_kiosks(cycle)
     if site.cycle_id != cycle.id:
         raise DomainError(_l("Choose a site from the list."))
     if not 1 <= received_count <= MAX_BATCH:

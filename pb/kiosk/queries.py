@@ -16,7 +16,8 @@ from pb.voting.models import Ballot
 
 def voting_sites() -> list[tuple[Site, Cycle]]:
     rows = db.session.execute(select(Site, Cycle).join(Cycle, Site.cycle_id == Cycle.id)
-                              .where(Cycle.phase == Phase.voting).order_by(Cycle.title, Site.name))
+                              .where(Cycle.phase == Phase.voting, Cycle.use_kiosks.is_(True))
+                              .order_by(Cycle.title, Site.name))
     return [tuple(r) for r in rows]
 
 

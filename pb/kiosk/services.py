@@ -12,7 +12,7 @@ from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
 from pb.db import db, utcnow
 from pb.enums import Channel, Phase
-from pb.errors import DomainError, WrongPhase
+from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.kiosk.models import KioskSession, Site
 from pb.voting.services import admit_in_person, cast_ballot
 
@@ -21,10 +21,18 @@ def device_hash(device_token: str) -> str:
     return hashlib.sha256(device_token.encode()).hexdigest()
 
 
+def check_uses_kiosks(cycle: Cycle) -> None:
+    """Kiosks and paper batches only where staff turned them on for the cycle."""
+    if not cycle.use_kiosks:
+        raise NotAllowed(_l("This cycle does not use kiosks or paper ballots. Staff can turn them on "
+                            "in the cycle's settings."))
+
+
 def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> KioskSession:
     """Start a liaison's kiosk shift at a site, on this device."""
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Voting is not open in this cycle."))
+    check_uses_kiosks(cycle)
     if site.cycle_id != cycle.id:
         raise DomainError(_l("Choose a site from the list."))
     kiosk = KioskSession(cycle_id=cycle.id, site_id=site.id, liaison_id=actor.id,

@@ -23,6 +23,7 @@ def test_operations_lists_open_work_by_site_and_liaison_without_counts(app, make
     cycle = make.cycle(phase=Phase.development, actor=staff)
     ids = [make.project(cycle).id for _ in range(2)]
     open_voting(cycle, actor=staff)
+    cycle.use_kiosks = True
     library, clinic = (add_site(actor=staff, cycle=cycle, name=n, area=cycle.areas[0]) for n in ("Library", "Clinic"))
     ana, bo = make.user(Role.liaison, name="Ana Liaison"), make.user(Role.liaison, name="Bo Liaison")
     kiosk = open_session(actor=ana, cycle=cycle, site=library, device_token="device-1")
@@ -57,6 +58,7 @@ def test_kiosks_closed_by_staff_are_listed_with_their_reason(app, make):
     make.project(cycle)
     make.project(cycle)
     open_voting(cycle, actor=staff)
+    cycle.use_kiosks = True
     site = add_site(actor=staff, cycle=cycle, name="Library")
     kiosk = open_session(actor=make.user(Role.liaison), cycle=cycle, site=site, device_token="device-1")
     close_abandoned_kiosk(actor=staff, kiosk=kiosk, reason="Liaison went home sick")

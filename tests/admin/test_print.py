@@ -20,6 +20,7 @@ def cycle(make):
     cycle = make.cycle(phase=Phase.development, languages=["es", "ar"], actor=staff, budget_cents=50_000_00)
     for title, cost in (("Food van", 30_000_00), ("Bus shelter", 12_000_00), ("Clinic garden", 20_000_00)):
         make.project(cycle, cost_cents=cost, title=title)
+    cycle.use_kiosks = True
     add_site(actor=staff, cycle=cycle, name="Eastside Library")
     db.session.commit()
     return cycle

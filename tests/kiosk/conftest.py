@@ -10,6 +10,7 @@ from tests.voting.conftest import codes, voting_cycle  # noqa: F401  (fixtures)
 @pytest.fixture
 def site(voting_cycle):  # noqa: F811
     cycle, _ = voting_cycle
+    cycle.use_kiosks = True  # staff turned kiosks and paper on for the cycle
     site = add_site(actor=None, cycle=cycle, name="Eastside Library", area=cycle.areas[0])
     db.session.commit()
     return site

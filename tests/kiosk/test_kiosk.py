@@ -3,14 +3,18 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from pb import clock
 from pb.db import db
-from pb.enums import Channel
+from pb.enums import Channel, Role
+from pb.errors import NotAllowed
 from pb.kiosk.models import KioskSession
+from pb.kiosk.paper_services import open_batch
+from pb.kiosk.services import open_session
 from pb.voting.models import Ballot
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, login
 from tests.kiosk.conftest import check_in, kiosk_cast
 from tests.voting.conftest import enter_code, ranks
 
@@ -172,3 +176,22 @@ def test_ballot_error_keeps_every_choice_at_the_kiosk(kiosk_client, voting_cycle
     chosen = {pid: re.search(rf'<select[^>]*name="rank-{pid}"[^>]*>.*?</select>', page, re.S).group(0) for pid in ids}
     assert [re.findall(r'<option[^>]*value="(\d*)"[^>]*selected', chosen[pid]) for pid in ids] == [["1"], ["1"], ["2"], []]
     assert all('aria-invalid="true"' in chosen[pid] for pid in ids[:2]) and 'aria-invalid' not in chosen[ids[2]]
+
+
+def test_no_kiosk_or_paper_batch_where_the_cycle_does_not_use_them(app, make, site, voting_cycle):
+    """With kiosks turned off for the cycle its sites are not offered, a forged form opens
+    nothing, and the services refuse with a clear message."""
+    cycle, _ids = voting_cycle
+    cycle.use_kiosks = False
+    db.session.commit()
+    liaison = make.user(Role.liaison)
+    client = app.test_client()
+    login(client, liaison)
+    page = client.get("/kiosk/").get_data(as_text=True)
+    assert "Eastside Library" not in page
+    client.post("/kiosk/sessions", data={"site": str(site.id), "csrf_token": csrf_from(page)})
+    assert db.session.scalar(select(func.count()).select_from(KioskSession)) == 0
+    with pytest.raises(NotAllowed, match="does not use kiosks"):
+        open_session(actor=liaison, cycle=cycle, site=site, device_token="d")
+    with pytest.raises(NotAllowed, match="does not use kiosks"):
+        open_batch(actor=liaison, cycle=cycle, site=site, received_on=clock.today(), received_count=3)

@@ -175,6 +175,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
     cycle, ids = voting_cycle
     ideas_cycle = make.cycle(phase=Phase.ideas)
     project = make.project(ideas_cycle)
+    cycle.use_kiosks = True
     site = add_site(actor=None, cycle=cycle, name="Library", area=cycle.areas[0])
     codes = issue_access_codes(actor=None, cycle=cycle, count=150, batch="fuzz")
     # A progress report to correct (written directly: publishing a count is not what is fuzzed).

@@ -76,6 +76,7 @@ def test_nothing_changes_on_any_page_when_people_vote(app, make, cycle_in_voting
     cycle, ids, codes = cycle_in_voting
     users = {role: make.user(role) for role in ROLES if role is not None}
     liaison = users[Role.liaison]
+    cycle.use_kiosks = True
     site = add_site(actor=users[Role.staff], cycle=cycle, name="Library")
     kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="crawl-device")
     db.session.commit()

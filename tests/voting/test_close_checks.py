@@ -11,6 +11,7 @@ from tests.conftest import csrf_from, login
 
 
 def _open_kiosk(make, cycle, liaison):
+    cycle.use_kiosks = True
     site = add_site(actor=liaison, cycle=cycle, name="Clinic")
     kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="device")
     db.session.commit()
