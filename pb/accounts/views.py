@@ -158,7 +158,7 @@ def reset_password(token: str):
 @bp.route("/account/invitation/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
-    return _set_password(token, "invite", _("Your password is set. Sign in with your email address and it."))
+    return _set_password(token, "invite", _("Your password is set. You can now sign in with your email address and this password."))
 
 
 def _set_password(token: str, purpose: str, done: str):

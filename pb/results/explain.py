@@ -84,4 +84,6 @@ def points_text(variant: str, max_ranks: int) -> tuple[str, list[tuple[int, int]
     if variant == "borda":
         return (_("A ballot that ranks L projects gives L − r points to the project it ranks r. "
                   "For example, a ballot with 3 projects gives 2, 1 and 0 points."), [(1, 2), (2, 1), (3, 0)])
+    # i18n: a fallback that should never show (the variant is checked when the cycle is saved);
+    # %(variant)s is a code such as "fixed".
     return _("Points: %(variant)s", variant=variant), []

@@ -242,8 +242,9 @@ def record_rows(*, cycle, process, snapshot, funded, updates, seal, ballots, ide
     rows += [[str(_l("Process")), str(_l("Site")), name, ""] for name in process["sites"]]
     if seal is not None and snapshot is not None:
         rows.append([str(_l("Who was consulted")), str(_l("Ballots counted")), "", seal.ballot_count])
-    for dim in ("channel", "site", "language") if ballots else ():
-        rows += [[str(_l("Who was consulted")), str(_l("Ballots by %(group)s", group=dim)), k, v]
+    by = {"channel": _l("Ballots by channel"), "site": _l("Ballots by site"), "language": _l("Ballots by language")}
+    for dim in by if ballots else ():
+        rows += [[str(_l("Who was consulted")), str(by[dim]), k, v]
                  for k, v in ballots[dim]["shown"].items()]
     for comparison in comparisons:
         for row in comparison.rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -75,7 +76,7 @@ def import_population(slug: str):
             form.text.errors.append(str(error))
             lines = error.lines
         else:
-            flash(_("Imported %(n)s figures.", n=count), "success")
+            flash(ngettext("Imported %(num)d figure.", "Imported %(num)d figures.", count), "success")
             return redirect(url_for("survey.population", slug=slug))
     return render_template("survey/population.html", cycle=cycle, area=cycle.areas[0] if cycle.areas else None,
                            form=EmptyForm(), error=None, questions=POPULATION_QUESTIONS, lines=lines,
