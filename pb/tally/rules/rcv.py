@@ -148,6 +148,7 @@ class _Count:
         self.pos = np.full(len(self.W), -1, dtype=np.int64)
         self.hold = np.full(len(self.W), -1, dtype=np.int64)
         self.live = ~empty
+        self.votes = np.zeros(len(self.names), dtype=np.int64)  # ballots held per candidate
 
     def _fast_move(self, rows: np.ndarray, report: _Report | None) -> None:
         """Move `rows` to their next continuing candidate (or exhaust them), vectorised."""
@@ -184,9 +185,13 @@ class _Count:
                 name = self.names[dst] if dst < c else "exhausted"
                 entry = report.transfers.setdefault(self.names[src], {})
                 entry[name] = entry.get(name, 0) + int(round(flows[code])) * self.unit
-        held = self.hold >= 0
-        sums = np.bincount(self.hold[held], weights=self.W[held].astype(np.float64), minlength=c)
-        self.tally = {n: int(round(v)) * self.unit for n, v in zip(self.names, sums, strict=True)}
+        # the moved ballots' votes leave their previous holder and join their new one
+        weight = self.W[rows].astype(np.float64)
+        left, joined = source >= 0, target >= 0
+        self.votes += np.rint(np.bincount(target[joined], weights=weight[joined], minlength=c)
+                              - np.bincount(source[left], weights=weight[left], minlength=c)
+                              ).astype(np.int64)
+        self.tally = {n: v * self.unit for n, v in zip(self.names, self.votes.tolist(), strict=True)}
 
     # -- ballots -------------------------------------------------------------------------
 
