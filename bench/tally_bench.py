@@ -19,14 +19,17 @@ alternating, on the same file:
   the ratio without any start-up or reading on its side is printed too.
 
 Printed per figure: min / median / max over the runs, the ratio of medians (and the range
-min/max of the reference over max/min of ours), met or missed. Bounded: about a minute.
-Exits non-zero if winners differ.
+min/max of the reference over max/min of ours), met or missed. The machine is shared, so
+wall time stretches with other people's load; each process's CPU time (user + system, all
+threads, from wait4) is printed too, with its ratio of medians, as the steadier figure.
+'met' judges the wall-time ratio. Bounded: about a minute. Exits non-zero if winners differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -131,26 +134,33 @@ def python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def run_ours(path: Path, rule: str) -> tuple[float, list[str]]:
-    """Wall time and winners of `python -m pb.tally FILE --rule RULE` in a fresh process."""
+def timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, all threads) and stdout of one process."""
     start = time.perf_counter()
-    out = subprocess.run([python(), "-m", "pb.tally", str(path), "--rule", rule,
-                          "--tie-break", "lexicographic"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return seconds, usage.ru_utime + usage.ru_stime, out
+
+
+def run_ours(path: Path, rule: str) -> tuple[float, float, list[str]]:
+    """Wall time, CPU time and winners of `python -m pb.tally FILE --rule RULE`."""
+    seconds, cpu, out = timed([python(), "-m", "pb.tally", str(path), "--rule", rule,
+                               "--tie-break", "lexicographic"])
     winners = [ln.split(".", 1)[1].split()[0] for ln in out.splitlines()
                if ln.startswith("  ") and ln.strip()[:1].isdigit()]
-    return seconds, winners
+    return seconds, cpu, winners
 
 
-def run_reference(path: Path, rule: str) -> tuple[float, float, list[str]]:
-    """Wall time, library time and winners of the reference in a fresh process."""
-    start = time.perf_counter()
-    out = subprocess.run([python(), str(Path(__file__)), "--reference", rule, str(path)],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    seconds = time.perf_counter() - start
+def run_reference(path: Path, rule: str) -> tuple[float, float, float, list[str]]:
+    """Wall time, CPU time, library time and winners of the reference in a fresh process."""
+    seconds, cpu, out = timed([python(), str(Path(__file__)), "--reference", rule, str(path)])
     data = json.loads(out)
-    return seconds, data["seconds"], data["winners"]
+    return seconds, cpu, data["seconds"], data["winners"]
 
 
 def spread(values: list[float]) -> str:
@@ -180,8 +190,9 @@ def main() -> int:
     from pb.tally.formats.pabulib import write_pb
 
     print("| figure | pb.tally whole process (s) min/med/max | reference | reference whole "
-          "process (s) | ratio | reference count only (s) | ratio | target | met |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "process (s) | ratio | reference count only (s) | ratio | CPU s, pb.tally / reference "
+          "(medians) | CPU ratio | target | met |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     failed = False
     with common.temp_dir() as tmp:
         for rule, n in (("irv", args.irv_ballots), ("equal-shares", args.mes_ballots)):
@@ -190,11 +201,15 @@ def main() -> int:
             ours: list[float] = []
             whole: list[float] = []
             inner: list[float] = []
+            cpu_ours: list[float] = []
+            cpu_ref: list[float] = []
             for _ in range(args.runs):
-                t, w_ours = run_ours(path, rule)
+                t, c, w_ours = run_ours(path, rule)
                 ours.append(t)
-                t_ref, t_inner, w_ref = run_reference(path, rule)
+                cpu_ours.append(c)
+                t_ref, c_ref, t_inner, w_ref = run_reference(path, rule)
                 whole.append(t_ref)
+                cpu_ref.append(c_ref)
                 inner.append(t_inner)
                 same = w_ours[:1] == w_ref[:1] if rule == "irv" else w_ours == w_ref
                 if not same:
@@ -203,9 +218,12 @@ def main() -> int:
             name, target = TARGETS[rule]
             r_whole, r_whole_text = ratio(whole, ours)
             _, r_inner_text = ratio(inner, ours)
+            cpu_mid = statistics.median(cpu_ours), statistics.median(cpu_ref)
             print(f"| {rule}, {n:,} ballots | {spread(ours)} | {name} | {spread(whole)} | "
-                  f"{r_whole_text} | {spread(inner)} | {r_inner_text} | ≥ {target:.0f}× | "
-                  f"{'met' if r_whole >= target else '**missed**'} |", flush=True)
+                  f"{r_whole_text} | {spread(inner)} | {r_inner_text} | "
+                  f"{cpu_mid[0]:.3f} / {cpu_mid[1]:.3f} | {cpu_mid[1] / cpu_mid[0]:.1f}× | "
+                  f"≥ {target:.0f}× | {'met' if r_whole >= target else '**missed**'} |",
+                  flush=True)
     print("\nratio = reference median / pb.tally median (range: fastest reference / slowest "
           "pb.tally – slowest reference / fastest pb.tally); 'met' judges the whole-process "
           f"ratio of medians; {args.runs} runs each; winners identical in every run"
