@@ -55,7 +55,8 @@ def area_by_slug(cycle: Cycle, slug: str | None):
 @public
 def index(slug: str):
     cycle = get_cycle_or_404(slug, load=("areas",))
-    form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))))
+    form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
+                          categories=cycle.categories)
     form.validate()
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
@@ -148,7 +149,7 @@ def new(slug: str):
     cycle = get_cycle_or_404(slug)
     actor = current_user if current_user.is_authenticated else None
     form = IdeaForm(areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
-                    locale=str(get_locale()))
+                    categories=cycle.categories, locale=str(get_locale()))
     return _submit(cycle, form, actor=actor, channel=Channel.online, author=actor,
                    submitter_key=_session_key() if actor is None and request.method == "POST" else None,
                    hourly_limit=current_app.config.get("IDEA_HOURLY_LIMIT", rules.HOURLY_LIMIT))
@@ -159,7 +160,7 @@ def new(slug: str):
 def new_on_behalf(slug: str):
     cycle = get_cycle_or_404(slug)
     form = OnBehalfForm(areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
-                        locale=str(get_locale()))
+                        categories=cycle.categories, locale=str(get_locale()))
     channel = Channel.kiosk if form.channel.data == "kiosk" else Channel.paper
     return _submit(cycle, form, actor=current_user, channel=channel, author=None,
                    hourly_limit=current_app.config.get("IDEA_LIAISON_HOURLY_LIMIT",

@@ -333,3 +333,19 @@ def test_idea_page_follows_the_project_to_implementation(client, make, staff):
     page = text(client.get(f"/ideas/{item.id}"))
     assert "Ready for the ballot" in page and "In progress" in page and "The van was bought." in page
     assert "The project was put on the ballot" in page
+
+
+def test_idea_forms_offer_only_the_cycles_categories(client, make):
+    """A cycle that offers food and housing lists only those (in its order) on the idea form and
+    the idea filter; a forged 'transport' is refused with a clear message and stores nothing."""
+    cycle = make.cycle(categories=["housing", "food"])
+    login(client, make.user(Role.resident))
+    page = text(client.get(f"/cycles/{cycle.slug}/ideas/new"))
+    offered = re.findall(r'<option value="(\w+)"', page[page.index('name="category"'):page.index('name="area"')])
+    assert offered == ["housing", "food"]
+    listing = text(client.get(f"/cycles/{cycle.slug}/ideas"))
+    assert 'value="transport"' not in listing and 'value="housing"' in listing
+    response = post_idea(client, cycle, category="transport")
+    assert response.status_code == 400 and "Choose a category from the list." in text(response)
+    assert count(Idea) == 0
+    assert post_idea(client, cycle, category="food").status_code == 302
