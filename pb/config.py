@@ -40,6 +40,8 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "Community Budget <noreply@localhost>"
     VERIFY_LINK_HOURS = 72
+    # The one reminder a registrant may ask for goes out this long before voting closes.
+    VOTING_REMINDER_HOURS = 48
     # Anonymous public pages are kept in memory per server until the audit head moves
     # (pb/pagecache.py). Changes made outside the app (SQL by hand) show after the next
     # audited change or a restart; turn it off while doing such maintenance.

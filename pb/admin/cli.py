@@ -31,6 +31,7 @@ from pb.results.verify import bundle_problems, evidence_problems
 from pb.security.backup import BackupError, backup, restore
 from pb.tally.cli import tally_command
 from pb.transaction import transaction
+from pb.voting.reminders import queue_due_reminders
 
 pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
 
@@ -186,8 +187,10 @@ def mail_group():
 @click.option("--loop", is_flag=True, help="Keep running, checking for due mail every --every seconds.")
 @click.option("--every", default=30, show_default=True, type=click.IntRange(1, 3600))
 def mail_send_command(loop, every):
-    """Deliver the queued mail that is due (from cron, or as a loop); failures stay queued."""
+    """Queue the voting reminders that are due, then deliver the queued mail that is due (from
+    cron, or as a loop); failures stay queued."""
     while True:
+        queue_due_reminders()  # so one cron entry does both
         outcomes = deliver_due()
         with transaction():  # ends the read, so a sleeping loop holds no database lock
             queued = pending_count()
@@ -196,6 +199,14 @@ def mail_send_command(loop, every):
         if not loop:
             return
         time.sleep(every)
+
+
+@mail_group.command("remind")
+def mail_remind_command():
+    """Queue the one reminder before voting closes for registrants who asked for it and have not
+    voted (`mail send` does this too). No count is shown: none may be seen while voting is open."""
+    queue_due_reminders()
+    click.echo("mail: the reminders that were due are queued.")
 
 
 pb_cli.add_command(tally_command, "tally")  # the counting engine's own, database-free command

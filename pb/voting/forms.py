@@ -70,6 +70,10 @@ class RegisterForm(FlaskForm):
                                                    Regexp(EMAIL_RE, message=_l("Enter a valid email address."))])
     attest = BooleanField(_l("I confirm that I am eligible to vote in this cycle and that I vote only once."),
                           validators=[DataRequired()])
+    # Off unless ticked: the address is kept only for this (pb.voting.reminders).
+    remind = BooleanField(_l("Email me once before voting closes if I have not voted yet"),
+                          description=_l("We keep your email address only for this reminder. "
+                                         "We delete it by the time voting closes."))
 
 
 class BallotForm(FlaskForm):

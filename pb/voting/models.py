@@ -20,7 +20,8 @@ class VoterRollEntry(db.Model):
     """An attested eligible resident of one cycle, shared by online, kiosk, code and paper.
 
     `dedup_key` is a keyed hash of the normalised name and birth date (pb.voting.roll): the raw
-    values are never stored. The area is an attribute, not identity. The key is random, so
+    values are never stored, and the email address only until the reminder a registrant asked
+    for is queued or voting closes. The area is an attribute, not identity. The key is random, so
     links, cookies and vote marks reveal neither order nor count.
     """
 
@@ -42,6 +43,11 @@ class VoterRollEntry(db.Model):
     # SHA-256 of the one pending verification token; cleared when it is used.
     verify_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     verify_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Only for someone who asked for one reminder before voting closes: the plain address and
+    # the language to write in. Cleared when the reminder is queued, and for the whole cycle
+    # by the seal when voting closes (pb.voting.reminders); never touched when anyone casts.
+    remind_to: Mapped[str | None] = mapped_column(String(254))
+    remind_locale: Mapped[str | None] = mapped_column(String(16))
     # A personal access code this person named themselves with; used up when they cast.
     code_id: Mapped[str | None] = mapped_column(ForeignKey("access_code.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,9 @@ mark and the ballot of one voter sit at matching places. The seal breaks that li
    `secure_delete` (deleted cells are zeroed) and re-inserts into tables stored by key.
 2. It coarsens each ballot's site and language where a group is smaller than MIN_GROUP, so
    a liaison who saw one resident vote at a quiet site cannot pick that ballot out.
-3. After the commit, `compact_storage` checkpoints the SQLite WAL into the main file, VACUUMs,
+3. It forgets the email addresses kept for reminders and the cycle's voting mails in the
+   outbox (pb.voting.reminders.forget_addresses).
+4. After the commit, `compact_storage` checkpoints the SQLite WAL into the main file, VACUUMs,
    and truncates the WAL; on PostgreSQL it asks for a CHECKPOINT so old WAL can be recycled.
    docs/SECURITY.md says what WAL archives and backups taken during voting still hold.
 """
@@ -33,6 +35,7 @@ from pb.cycles.models import Cycle
 from pb.db import BUSY_TIMEOUT_MS, db
 from pb.tally.digest import sha256_of
 from pb.voting.models import Ballot, BoxSeal, Tracker, VoteMark
+from pb.voting.reminders import forget_addresses
 
 MIN_GROUP = 20  # the smallest group of ballots that may keep its site or language
 
@@ -44,7 +47,8 @@ def canonical_ballots(rankings) -> list[list[str]]:
 
 
 def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
-    """Rewrite the box in random order, blur small groups, and record the box digests."""
+    """Rewrite the box in random order, blur small groups, forget the reminder addresses, and
+    record the box digests."""
     ballots = _rewrite_in_random_order(Ballot)
     trackers = _rewrite_in_random_order(Tracker)
     _rewrite_in_random_order(VoteMark)
@@ -55,6 +59,7 @@ def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
                    trackers_sha256=sha256_of(sorted(t["code"] for t in trackers
                                                     if t["cycle_id"] == cycle.id)))
     db.session.add(seal)
+    forget_addresses(cycle)  # the reminder addresses, in one UPDATE (nothing was written at cast time)
     record("box.seal", actor=actor, obj=cycle,
            data={"ballots": seal.ballot_count, "ballots_sha256": seal.ballots_sha256,
                  "trackers_sha256": seal.trackers_sha256})

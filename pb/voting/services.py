@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -190,12 +190,14 @@ def mailbox(email: str) -> str:
 
 
 def register_online(*, cycle: Cycle, name: str, birth_date: date, area: Area, email: str,
-                    today: date, user=None) -> tuple[VoterRollEntry, str]:
+                    today: date, user=None, remind: bool = False, locale: str = "") -> tuple[VoterRollEntry, str]:
     """Self-registration: the roll entry and a fresh one-time token for the emailed link.
 
     Registering again as the same person before the first link was used sends a new link (to
     a corrected address) and the old one stops working. One mailbox registers at most
-    MAILBOX_MAX people per cycle (its keyed hash is kept, not the address).
+    MAILBOX_MAX people per cycle (its keyed hash is kept, not the address). Only someone who
+    asks for a reminder before voting closes (`remind`) has the address and `locale` kept, for
+    pb.voting.reminders, which forgets them once the reminder is queued or voting closes.
     """
     person = _eligible(cycle, name, birth_date, area, today)
     lock_roll(cycle)
@@ -212,10 +214,18 @@ def register_online(*, cycle: Cycle, name: str, birth_date: date, area: Area, em
           or voted_via(cycle, entry.id)):
         raise AlreadyRegistered(_l("This person is already registered to vote in this cycle."))
     entry.email_key = email_key
+    entry.remind_to, entry.remind_locale = (email.strip(), locale) if remind else (None, None)
+    return entry, new_voting_link(entry, utcnow() + timedelta(hours=current_app.config["VERIFY_LINK_HOURS"]))
+
+
+def new_voting_link(entry: VoterRollEntry, expires_at: datetime) -> str:
+    """A fresh one-time token for `entry`'s emailed voting link; an older pending one stops working.
+
+    Only its hash is stored. `verify_email` spends it, for a new or an already verified entry.
+    """
     token = secrets.token_urlsafe(24)
-    entry.verify_hash = _sha(token)
-    entry.verify_expires_at = utcnow() + timedelta(hours=current_app.config["VERIFY_LINK_HOURS"])
-    return entry, token
+    entry.verify_hash, entry.verify_expires_at = _sha(token), expires_at
+    return token
 
 
 def admit_in_person(*, actor, cycle: Cycle, name: str, birth_date: date, area: Area, channel: Channel,
@@ -434,6 +444,8 @@ def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
     """Spend a one-time verification link: the entry's email is verified and the link is dead.
 
     A held registration keeps its link (it works once a liaison accepts it); a refused one is told so.
+    The reminder's fresh link (pb.voting.reminders) spends the same way for an entry verified
+    before; that entry keeps a personal code it named itself with since, to be used up when it casts.
     """
     if not 16 <= len(token) <= 64:
         raise DomainError(INVALID_LINK)
@@ -447,9 +459,10 @@ def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
     if entry.status == RollStatus.refused:
         raise DomainError(_l("This registration was not accepted: it looks like a person who is already "
                              "on the voter roll. A community liaison at a kiosk can help."))
+    first_time = {} if entry.email_verified else {"code_id": None}
     spent = db.session.execute(update(VoterRollEntry).where(
         VoterRollEntry.id == entry.id, VoterRollEntry.verify_hash == token_hash)
-        .values(verify_hash=None, email_verified=True, code_id=None)).rowcount
+        .values(verify_hash=None, email_verified=True, **first_time)).rowcount
     if spent != 1:  # a parallel click spent it first
         raise DomainError(INVALID_LINK)
     return entry

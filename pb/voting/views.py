@@ -45,6 +45,7 @@ from pb.voting.forms import (
     TrackerForm,
 )
 from pb.voting.models import BoxSeal, RollStatus, Tracker
+from pb.voting.reminders import LINK, voting_mail_key
 
 bp = Blueprint("voting", __name__, url_prefix="/cycles/<slug>")
 
@@ -154,12 +155,15 @@ def register(slug: str):
         with transaction():
             entry, token = services.register_online(
                 cycle=cycle, name=form.name.data, birth_date=form.birth_date.data, area=area,
-                email=form.email.data, today=clock.today(), user=current_user if current_user.is_authenticated else None)
+                email=form.email.data, today=clock.today(), user=current_user if current_user.is_authenticated else None,
+                remind=form.remind.data, locale=str(get_locale()))
             link = public_url("voting.verify", slug=slug, token=token)
             # Queued with the registration: delivered after the commit, retried if the mail
-            # server is down, never sent if the registration rolls back.
+            # server is down, never sent if the registration rolls back; the key lets the seal
+            # delete it, address and all, when voting closes (pb.voting.reminders).
             queue_mail(to=form.email.data, subject=_("Your voting link"), locale=str(get_locale()),
-                       text=render_template("voting/verify_email.txt", cycle=cycle, link=link))
+                       text=render_template("voting/verify_email.txt", cycle=cycle, link=link),
+                       key=voting_mail_key(LINK, cycle))
     except DomainError as error:
         form.name.errors.append(str(error))
         return _start_page(cycle, register_form=form, status=400)

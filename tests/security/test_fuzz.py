@@ -119,7 +119,7 @@ FIELDS = {
     "results.correct_progress": ("status", "percent", "spent", "body", "over_budget_reason", "note"),
     "voting.use_code": ("code",),
     "voting.decide_held": ("entry", "decision", "reason"),
-    "voting.register": ("name", "birth_date", "area", "email", "attest"),
+    "voting.register": ("name", "birth_date", "area", "email", "attest", "remind"),
     "voting.ballot": ("step", "rank-{p0}", "rank-{p1}", "rank-{p2}", "rank-0", "rank-abc"),
     "translations.edit": ("text",),  # comments, proposals and projects are translated here
     "translations.review": (),

@@ -324,6 +324,8 @@ def upgrade() -> None:
     sa.Column('email_key', sa.String(length=64), nullable=True),
     sa.Column('verify_hash', sa.String(length=64), nullable=True),
     sa.Column('verify_expires_at', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('remind_to', sa.String(length=254), nullable=True),
+    sa.Column('remind_locale', sa.String(length=16), nullable=True),
     sa.Column('code_id', sa.String(length=32), nullable=True),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_voter_roll_entry_area_id_area')),
