@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check_config
 
@@ -119,3 +121,15 @@ def public_url(endpoint: str, **values) -> str:
     if not base:
         return url_for(endpoint, _external=True, **values)
     return base.rstrip("/") + url_for(endpoint, **values)
+
+
+@contextmanager
+def link_context() -> Iterator[None]:
+    """Links and templates need a request; outside one (the CLI, the mail worker) use the
+    public address."""
+    if has_request_context():
+        yield
+        return
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    with current_app.test_request_context("/", base_url=base):
+        yield

@@ -25,13 +25,13 @@ from pb.audit.services import (
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.lifecycle.announcements import queue_timed_mail
 from pb.migrate import upgrade
 from pb.outbox.services import deliver_due, pending_count
 from pb.results.verify import bundle_problems, evidence_problems
 from pb.security.backup import BackupError, backup, restore
 from pb.tally.cli import tally_command
 from pb.transaction import transaction
-from pb.voting.reminders import queue_due_reminders
 
 pb_cli = AppGroup("pb", help="Participatory budgeting administration.")
 
@@ -190,7 +190,7 @@ def mail_send_command(loop, every):
     """Queue the voting reminders that are due, then deliver the queued mail that is due (from
     cron, or as a loop); failures stay queued."""
     while True:
-        queue_due_reminders()  # so one cron entry does both
+        queue_timed_mail()  # reminders and closing notes: one cron entry does both
         outcomes = deliver_due()
         with transaction():  # ends the read, so a sleeping loop holds no database lock
             queued = pending_count()
@@ -204,8 +204,9 @@ def mail_send_command(loop, every):
 @mail_group.command("remind")
 def mail_remind_command():
     """Queue the one reminder before voting closes for registrants who asked for it and have not
-    voted (`mail send` does this too). No count is shown: none may be seen while voting is open."""
-    queue_due_reminders()
+    voted, and the closing note for people who took part (`mail send` does this too). No count
+    is shown: none may be seen while voting is open."""
+    queue_timed_mail()
     click.echo("mail: the reminders that were due are queued.")
 
 

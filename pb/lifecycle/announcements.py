@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select, union
 
 from pb.cycles.models import Cycle
-from pb.db import db
+from pb.db import db, utcnow
 from pb.deliberation.models import Comment
 from pb.enums import Phase
 from pb.notifications import notify
@@ -22,6 +22,7 @@ from pb.notifications.models import Follow
 from pb.proposals.models import Idea, IdeaSupport, Project
 from pb.transaction import transaction
 from pb.voting.models import VoteMark, VoterRollEntry
+from pb.voting.reminders import queue_due_reminders
 
 
 def took_part(cycle: Cycle) -> set[int]:
@@ -55,7 +56,7 @@ def voting_opened(cycle: Cycle) -> None:
 def queue_closing_soon(now: datetime) -> int:
     """For each cycle whose voting closes within VOTING_REMINDER_HOURS, tell its participants
     once (the outbox key makes a second run send nothing). Returns how many cycles were due."""
-    lead = timedelta(hours=current_app.config.get("VOTING_REMINDER_HOURS", 48))
+    lead = timedelta(hours=current_app.config["VOTING_REMINDER_HOURS"])
     due = 0
     with transaction():
         for cycle in db.session.scalars(select(Cycle).where(Cycle.phase == Phase.voting)):
@@ -65,3 +66,11 @@ def queue_closing_soon(now: datetime) -> int:
             due += 1
             notify.voting_closes_soon(cycle, took_part(cycle) - known_voters(cycle), closes=closes)
     return due
+
+
+def queue_timed_mail(now: datetime | None = None) -> None:
+    """What the mail worker queues as time passes: the one reminder for registered voters who
+    asked for it, and the closing note for people who took part."""
+    now = now or utcnow()
+    queue_due_reminders(now)
+    queue_closing_soon(now)

@@ -12,16 +12,15 @@ cycle about its voting dates (`notify_voting`, off unless they turn it on).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from pb.accounts.models import User
-from pb.config import public_url
+from pb.config import link_context, public_url
 from pb.db import db
 from pb.enums import IdeaStatus
 from pb.i18n.content import Localized
@@ -186,7 +185,7 @@ def _send(audience: dict[int, str], template: str, *, subject: Callable[[dict], 
     users = _recipients(audience)
     if not users:
         return
-    with _url_context():
+    with link_context():
         for user in users:
             _queue_for(user, template, subject=subject, key=f"{key}:{user.id}" if key else None, **context)
 
@@ -208,14 +207,3 @@ def _queue_for(user: User, template: str, *, subject, key, **context) -> None:
     queue_mail(to=user.email, subject=title, text=text, html=html, locale=locale, key=key,
                headers={"List-Unsubscribe": f"<{one_click}>",
                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
-
-
-@contextmanager
-def _url_context():
-    """Links and templates need a request; outside one (the CLI) use the public address."""
-    if has_request_context():
-        yield
-        return
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context("/", base_url=base):
-        yield

@@ -15,16 +15,14 @@ yet") and no audit event is written, since no count may be seen while voting is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, literal, or_, select, update
 
-from pb.config import public_url
+from pb.config import link_context, public_url
 from pb.cycles.models import Cycle
 from pb.cycles.queries import lock_cycle
 from pb.db import db, random_key, utcnow
@@ -74,7 +72,7 @@ def _remind_batch(cycle_id: int, now: datetime) -> int:
         if not _is_due(cycle, now):
             return 0
         entries = db.session.scalars(_waiting(cycle).limit(BATCH)).all()
-        with _url_context():
+        with link_context():
             for entry in entries:
                 _remind(cycle, entry)
         return len(entries)
@@ -128,14 +126,3 @@ def forget_addresses(cycle: Cycle) -> None:
     db.session.execute(delete(OutboxMail).where(or_(
         *(OutboxMail.dedupe_key.startswith(f"vote-{kind}:{cycle.id}:", autoescape=True)
           for kind in (LINK, REMINDER)))))
-
-
-@contextmanager
-def _url_context() -> Iterator[None]:
-    """Links and templates need a request; outside one (the CLI) use the public address."""
-    if has_request_context():
-        yield
-        return
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context("/", base_url=base):
-        yield

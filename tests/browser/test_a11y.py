@@ -70,12 +70,18 @@ def _cycle(slug):
 
 
 def test_staff_and_kiosk_pages_pass_axe(browser, live_server, demo):
-    """Dashboard, count page, kiosk start screen and paper batch page pass axe too."""
+    """Dashboard, count, codes, sites, printed ballot, downloads, operations, community-benefit
+    record, equity report and the kiosk start screen pass axe too."""
     context = browser.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
     found = {}
     for email, urls in (("staff@example.org", ["/admin/", "/admin/cycles/northgate-2026/count",
-                                                "/admin/cycles/eastside-2027/codes", "/admin/cycles/eastside-2027/sites"]),
+                                                "/admin/cycles/eastside-2027/codes", "/admin/cycles/eastside-2027/sites",
+                                                "/admin/cycles/eastside-2027/paper-ballot",
+                                                "/admin/cycles/eastside-2027/exports",
+                                                "/admin/cycles/eastside-2027/operations",
+                                                "/admin/cycles/northgate-2026/community-benefit",
+                                                "/admin/cycles/northgate-2026/equity"]),
                         ("liaison@example.org", ["/kiosk/"])):
         page.goto("/login")
         page.fill("#email", email)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from pb import clock
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import Channel, IdeaStatus, Phase, Role
@@ -181,3 +182,17 @@ def test_the_reminder_lead_is_a_setting(app, make, people):
     app.config["VOTING_REMINDER_HOURS"] = 72
     assert queue_closing_soon(CLOSES - timedelta(hours=71)) == 1
     assert subjects(asked)[-1] == f"Voting closes soon: {cycle.title}"
+
+
+def test_the_mail_worker_queues_the_closing_note(make, people, runner):
+    """`flask pb mail send` from cron queues the closing note when it is due, and only once."""
+    staff, asked, _ = people
+    asked.notify_voting = True
+    cycle = make.cycle(phase=Phase.development, actor=staff)
+    follow(user=asked, project=make.project(cycle, actor=staff))
+    make.project(cycle, actor=staff)
+    open_voting(cycle, actor=staff)
+    for _run in range(2):
+        with clock.frozen(CLOSES - timedelta(hours=30)):
+            assert runner.invoke(args=["pb", "mail", "send"]).exit_code == 0
+    assert subjects(asked) == [f"Voting is open: {cycle.title}", f"Voting closes soon: {cycle.title}"]
