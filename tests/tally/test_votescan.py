@@ -133,3 +133,20 @@ def test_id_lookup_finds_every_id_and_nothing_else(count: int) -> None:
     assert lookup.find(data, starts[:count], lengths[:count]).tolist() == list(range(count))
     for i in range(count, len(tokens)):
         assert lookup.find(data, starts[i:i + 1], lengths[i:i + 1]) is None, tokens[i]
+
+
+@pytest.mark.parametrize(("projects", "width"), [(5, 3), (1000, 8), (3, 0)])
+def test_distinct_rows_counts_each_ranking_once(projects: int, width: int) -> None:
+    """Equal rows merge with their count, in tuple order (-1 first), whether or not a row
+    fits one integer key (1000 projects x 8 ranks does not)."""
+    from collections import Counter
+
+    from pb.tally.compress import distinct_rows
+
+    rng = np.random.default_rng(7)
+    rows = rng.integers(-1, projects, size=(0 if width == 0 else 500, max(width, 1)))
+    rows = np.concatenate((rows, rows[:200])).astype(np.int32)  # some rankings repeat
+    matrix, counts = distinct_rows(rows)
+    expected = sorted(Counter(map(tuple, rows.tolist())).items())
+    assert [(tuple(r), c) for r, c in zip(matrix.tolist(), counts.tolist(), strict=True)] \
+        == expected

@@ -143,7 +143,7 @@ class _IdLookup:
             for multiplier in self.MULTIPLIERS:
                 self.multiplier = np.uint64(multiplier)
                 slots = self.slot(self.keys)
-                if len(np.unique(slots)) == len(slots):
+                if len(set(slots.tolist())) == len(slots):
                     self.table = np.zeros(1 << bits, dtype=np.int32)
                     self.table[slots] = np.arange(len(slots))
                     break
