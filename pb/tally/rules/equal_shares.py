@@ -67,7 +67,10 @@ def _prepare(profile: Profile, points: str) -> _Data:
     data = _Data(profile.ids, costs, profile.weight_array, m, pts, num_voters=profile.num_voters)
     rows, cols = np.nonzero((m >= 0) & (pts > 0))
     proj = m[rows, cols]
-    order = np.argsort(proj, kind="stable")
+    # group the pairs by project, keeping class order within a project: a stable sort,
+    # which NumPy does as a radix sort for 16-bit integers (several times faster)
+    small = len(costs) <= np.iinfo(np.int16).max
+    order = np.argsort(proj.astype(np.int16) if small else proj, kind="stable")
     rows, proj, util = rows[order], proj[order], pts[rows, cols][order]
     bounds = np.searchsorted(proj, np.arange(len(costs) + 1))
     for c in range(len(costs)):
