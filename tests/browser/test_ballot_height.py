@@ -60,7 +60,7 @@ def test_compact_ballot_without_javascript_ranks_and_marks_errors(browser, live_
     to_ballot(page, cycle, issued[0])
     first = page.locator(".ballot-project").first
     first.locator("summary").click()
-    assert first.locator(".project-details p").first.is_visible()
+    expect(first.locator(".project-details p").first).to_be_visible()
     selects = page.locator("select[name^=rank-]")
     selects.nth(0).select_option("1")
     selects.nth(1).select_option("1")

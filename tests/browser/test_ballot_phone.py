@@ -77,7 +77,7 @@ def test_double_tap_on_cast_shows_the_tracker(page, voting_cycle, codes):  # noq
     page.locator("form#ballot button[type=submit]").click()
     page.locator("button[value=cast]").dblclick()
     page.locator("#tracker").wait_for()  # the confirmation answers the cast itself
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
     db.session.rollback()
     assert db.session.scalars(select(Ballot.ranking)).all() == [[ids[1]]]
 

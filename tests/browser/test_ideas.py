@@ -1,6 +1,7 @@
 """From idea to ballot in a real browser: a resident shares an idea in Spanish, staff answer
 two ideas (one rejected with a reason, one costed into a ballot project), the public sees both."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.db import db
@@ -44,7 +45,7 @@ def test_idea_to_ballot_and_public_answers(page, make):
     page.get_by_role("button", name="Share my idea").click()
     page.wait_for_url("**/ideas/*")
     assert page.get_by_role("heading", level=1).inner_text() == "Frutas frescas en la escuela"
-    assert page.get_by_text("Written in Español").is_visible()
+    expect(page.get_by_text("Written in Español")).to_be_visible()
     idea_url = page.url
     sign_out(page)
 
@@ -54,13 +55,13 @@ def test_idea_to_ballot_and_public_answers(page, make):
     page.get_by_label("Not eligible").check()
     page.get_by_label("Public reason").fill("The fund pays for health projects, not road repairs.")
     page.get_by_role("button", name="Save the answer").click()
-    assert page.get_by_text("The idea's status is now “Not eligible”.").is_visible()
+    expect(page.get_by_text("The idea's status is now “Not eligible”.")).to_be_visible()
 
     page.get_by_role("link", name="Frutas frescas en la escuela").click()
     page.get_by_label("Advanced to project development").check()
     page.get_by_role("button", name="Save the answer").click()
     page.get_by_role("link", name="Turn this idea into a ballot project").click()
-    assert page.get_by_label("Title", exact=True).input_value() == "Frutas frescas en la escuela"
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Frutas frescas en la escuela")
     page.get_by_label("Cost estimate in dollars").fill("12,500.00")
     page.get_by_label("Cost breakdown (optional)").fill("Fruit, 40 weeks: 10,000.00\nStand and staff: 2,500.00")
     page.get_by_role("button", name="Create the project").click()
@@ -69,20 +70,20 @@ def test_idea_to_ballot_and_public_answers(page, make):
     page.locator("#translation-summary").fill("A fresh fruit stand at the school every week.")
     page.get_by_role("button", name="Save this translation").click()
     page.get_by_role("button", name="Mark ready for the ballot").click()
-    assert page.get_by_text("reviewed translation").first.is_visible()  # not before a second person reviews
+    expect(page.get_by_text("reviewed translation").first).to_be_visible()  # not before a second person reviews
     _review_all(make)
     page.goto(page.url.replace("/ready", "/edit"))
     page.get_by_role("button", name="Mark ready for the ballot").click()
-    assert page.get_by_text("The project is ready for the ballot.").first.is_visible()
+    expect(page.get_by_text("The project is ready for the ballot.").first).to_be_visible()
     sign_out(page)
 
     page.goto(f"/cycles/{cycle.slug}/ideas")
-    assert page.get_by_role("link", name="Not eligible: 1").is_visible()
-    assert page.get_by_role("link", name="Advanced to project development: 1").is_visible()
+    expect(page.get_by_role("link", name="Not eligible: 1")).to_be_visible()
+    expect(page.get_by_role("link", name="Advanced to project development: 1")).to_be_visible()
     page.goto(idea_url)
-    assert page.get_by_role("link", name="Fresh fruit at school").is_visible()
-    assert page.get_by_text("$12,500.00").is_visible()
-    assert page.get_by_text("Ready for the ballot").is_visible()
+    expect(page.get_by_role("link", name="Fresh fruit at school")).to_be_visible()
+    expect(page.get_by_text("$12,500.00")).to_be_visible()
+    expect(page.get_by_text("Ready for the ballot")).to_be_visible()
     page.goto(f"/ideas/{other.id}")
     assert page.locator(".reason").first.inner_text() == "The fund pays for health projects, not road repairs."
     db.session.rollback()

@@ -1,5 +1,6 @@
 """A kiosk morning in a real browser: three residents, one walks away mid-ballot."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.db import db
@@ -38,7 +39,7 @@ def test_three_residents_one_walks_away(page, make, voting_cycle, site):  # noqa
     page.get_by_role("button", name="Sign in").click()
     page.goto("/kiosk/")
     page.get_by_role("button", name="Open kiosk on this device").click()
-    assert page.get_by_role("heading", name="Vote here").is_visible()
+    expect(page.get_by_role("heading", name="Vote here")).to_be_visible()
 
     # Resident 1 votes; leaves something in storage that must not survive them.
     check_in(page, "Ana Silva")
@@ -64,7 +65,7 @@ def test_three_residents_one_walks_away(page, make, voting_cycle, site):  # noqa
     page.locator(f"#rank-{ids[3]}").select_option("1")
     page.get_by_role("button", name="Review my ballot").click()
     page.get_by_role("button", name="Cast my ballot").click()
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
 
     db.session.rollback()
     rankings = sorted(db.session.scalars(select(Ballot.ranking)).all())

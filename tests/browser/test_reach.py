@@ -1,5 +1,6 @@
 """Reachable by everyone: the ballot without JavaScript, on a small budget of bytes."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.db import db
@@ -21,7 +22,7 @@ def test_ballot_without_javascript(browser, live_server, voting_cycle, codes):  
     page.locator(f"#rank-{ids[1]}").select_option("2")
     page.locator("form#ballot button[type=submit]").click()
     page.locator("button[value=cast]").click()
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
     context.close()
     db.session.rollback()
     assert db.session.scalars(select(Ballot.ranking)).one() == [ids[3], ids[1]]
@@ -61,6 +62,6 @@ def test_320px_ballot_has_no_sideways_scrolling(browser, live_server, voting_cyc
     page.locator("select[name^=rank-]").first.select_option("1")
     page.locator("form#ballot button[type=submit]").click()
     page.locator("button[value=cast]").click()
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     context.close()

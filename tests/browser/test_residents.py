@@ -26,9 +26,10 @@ def link_in(mail, base: str) -> str:
     return re.search(re.escape(base) + r"(/\S+)", part(mail, "plain")).group(1)
 
 
-def submit(page):
-    page.locator("main form.form button[type=submit]").first.click()
-    page.wait_for_load_state()
+def submit(page, button=None):
+    """Press the form's button and wait for the page it leads to (not the one still showing)."""
+    with page.expect_navigation():
+        (button or page.locator("main form.form button[type=submit]").first).click()
 
 
 def test_resident_signs_up_in_spanish_hears_back_and_unsubscribes(app, page, live_server, make, smtp):  # noqa: F811
@@ -56,11 +57,9 @@ def test_resident_signs_up_in_spanish_hears_back_and_unsubscribes(app, page, liv
     page.fill("input[name=title]", "Sombra en la parada")
     page.fill("textarea[name=body]", "La parada del autobús necesita un techo para la sombra.")
     page.select_option("select[name=category]", "transport")
-    page.locator("main form.form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page)
     page.goto(f"/projects/{project.id}")
-    page.locator("form.follow button").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("form.follow button"))
 
     db.session.commit()  # a fresh snapshot: the browser's requests wrote the idea
     idea = db.session.scalars(select(Idea)).one()
@@ -91,8 +90,7 @@ def test_second_resident_uses_a_one_time_link_only(app, page, live_server, make,
     page.goto(link_in(smtp.messages[0], live_server))
     submit(page)
     assert page.url.endswith("/me")
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("button", name="Sign out"))
     page.goto("/login/link")
     page.fill("input[name=email]", "omar@example.org")
     submit(page)

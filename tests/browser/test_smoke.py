@@ -1,5 +1,7 @@
 """The home page in a real browser, in two languages, switched with the picker."""
 
+from playwright.sync_api import expect
+
 from pb.db import db
 from pb.enums import TranslationStatus
 from pb.i18n.content import set_translation
@@ -12,13 +14,13 @@ def test_home_renders_and_picker_switches_language(page, make):
     db.session.commit()
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("link", name="Health Fund").is_visible()
+    expect(page.get_by_role("link", name="Health Fund")).to_be_visible()
     page.get_by_role("link", name="Español").click()
     page.wait_for_url("**/")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("link", name="Fondo de Salud").is_visible()
+    expect(page.get_by_role("link", name="Fondo de Salud")).to_be_visible()
     page.get_by_role("link", name="العربية").click()
-    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
 
 
 def test_skip_link_is_first_and_moves_focus(page, make):

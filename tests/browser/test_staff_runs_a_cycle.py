@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from pb.accounts.models import User
@@ -37,8 +38,8 @@ def text_of(mail) -> str:
 
 def click(page, name: str, *, index: int = 0) -> None:
     """Press a button and wait for the page it loads."""
-    page.get_by_role("button", name=name, exact=True).nth(index).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).nth(index).click()
 
 
 def main_text(page) -> str:
@@ -118,21 +119,21 @@ def submit_idea(page, smtp) -> None:  # noqa: F811
     page.fill("input[name=email]", "rosa@example.org")
     page.check("input[name=method][value=password]")
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form.form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form.form button[type=submit]").first.click()
     verify = smtp.messages[-1]
     assert verify["To"] == "rosa@example.org"
     page.goto(re.search(r"https?://[^/\s]+(/\S+)", text_of(verify)).group(1))
-    page.locator("main form.form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form.form button[type=submit]").first.click()
     for title, body in IDEAS.items():
         page.goto(f"/cycles/{SLUG}/ideas/new")
         assert page.locator("input[name=title]").count() == 1, main_text(page)[:500]
         page.fill("input[name=title]", title)
         page.fill("textarea[name=body]", body)
         page.locator("select[name=category]").select_option(index=1)
-        page.locator("main form.form button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("main form.form button[type=submit]").click()
         assert "/ideas/" in page.url and title in main_text(page), main_text(page)[:500]
 
 
@@ -147,8 +148,8 @@ def new_project(page, title: str, summary: str, cost: str, *, idea: str) -> int:
     """From the idea's review page: a costed project in English (its Spanish comes later)."""
     page.goto(f"/admin/cycles/{SLUG}/ideas?status=all")
     page.get_by_role("link", name=idea).first.click()
-    page.get_by_role("link", name="Turn this idea into a ballot project").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Turn this idea into a ballot project").click()
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Summary", exact=True).fill(summary)
     page.get_by_label("Cost estimate in dollars").fill(cost)
@@ -166,8 +167,8 @@ def queue_row(page, original: str):
     page.locator("main nav a[lang=es]").click()
     row = page.locator("#queue tbody tr", has_text=original)
     assert row.count() == 1, main_text(page)[:1500]
-    row.get_by_role("link").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.get_by_role("link").click()
 
 
 def translate(page, texts: dict[str, str]) -> None:
@@ -209,13 +210,13 @@ def kiosk_vote(page, project_id: int) -> None:
     page.locator(f"#rank-{project_id}").select_option("1")
     click(page, "Review my ballot")
     click(page, "Cast my ballot")
-    assert page.locator("#tracker").is_visible()
-    page.get_by_role("link", name="Done").click()
-    page.wait_for_load_state()
+    expect(page.locator("#tracker")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Done").click()
     page.get_by_role("link", name="Leave kiosk mode (liaison)").click()
     page.get_by_label("Liaison password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
 
 
 def test_staff_run_a_cycle_from_an_empty_database(app, page, live_server, make, smtp):  # noqa: F811
@@ -290,7 +291,7 @@ def test_staff_run_a_cycle_from_an_empty_database(app, page, live_server, make, 
     page.locator(f"#rank-{van}").select_option("2")
     click(page, "Review my ballot")
     click(page, "Cast my ballot")
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
 
     # Step 7: the liaison runs a kiosk and a paper batch of one sheet.
     sign_in(page, liaison)
@@ -313,8 +314,8 @@ def test_staff_run_a_cycle_from_an_empty_database(app, page, live_server, make, 
     sign_in(page, second)  # a second person counts the sheets again and types the sheet again
     page.goto("/admin/")
     page.get_by_role("link", name="Kiosk and paper ballots").click()
-    page.locator(f"a[href$='{batch_url.split(live_server)[1]}']").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f"a[href$='{batch_url.split(live_server)[1]}']").click()
     page.locator("form[action$='/confirm'] input[name=received_count]").fill("1")
     click(page, "Confirm the count")
     page.get_by_label("Sheet number").fill("1")

@@ -2,6 +2,7 @@
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.db import db
@@ -52,7 +53,7 @@ def test_cast_in_vietnamese_keyboard_only(page, voting_cycle, codes):  # noqa: F
     page.locator("button[value=cast]").focus()
     page.keyboard.press("Enter")
     page.locator("#tracker").wait_for()  # the confirmation answers the cast itself
-    assert page.locator("#tracker").is_visible()
+    expect(page.locator("#tracker")).to_be_visible()
     db.session.rollback()
     assert db.session.scalars(select(Ballot.ranking)).one() == [ids[3], ids[0]]
     assert db.session.scalars(select(Ballot.locale)).one() == "vi"
