@@ -68,25 +68,18 @@ class Profile:
     @cached_property
     def votes(self) -> tuple[int, ...]:
         """Voters who ranked (or approved) each project, in index order."""
-        m = self.matrix
-        mask = m >= 0
-        w = np.broadcast_to(self.weight_array[:, None], m.shape)[mask]
-        counts = np.bincount(m[mask], weights=w.astype(np.float64), minlength=len(self.projects))
-        return tuple(int(round(c)) for c in counts)
+        return tuple(sum(by_rank) for by_rank in self.rank_counts)  # a ballot names it once
 
     @cached_property
     def rank_counts(self) -> tuple[tuple[int, ...], ...]:
         """Per project, the voters who put it at rank 1, 2, ..., K."""
         m = self.matrix
-        n = len(self.projects)
-        out = np.zeros((n, m.shape[1]), dtype=np.int64)
-        for r in range(m.shape[1]):
-            col = m[:, r]
-            ok = col >= 0
-            sums = np.bincount(col[ok], weights=self.weight_array[ok].astype(np.float64),
-                               minlength=n)
-            out[:, r] = np.rint(sums).astype(np.int64)
-        return tuple(tuple(int(x) for x in row) for row in out)
+        k = m.shape[1]
+        # one weighted count over (project + 1, rank) cells: padding (-1) lands in row 0
+        cells = ((m + 1) * k + np.arange(k)).ravel()
+        sums = np.bincount(cells, weights=np.repeat(self.weight_array, k).astype(np.float64),
+                           minlength=(len(self.projects) + 1) * k)
+        return tuple(map(tuple, np.rint(sums).astype(np.int64).reshape(-1, k)[1:].tolist()))
 
     def tie_stats(self) -> TieStats:
         """Costs, votes and rank counts by id, for tie-break policies."""

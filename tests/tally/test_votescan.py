@@ -150,3 +150,21 @@ def test_distinct_rows_counts_each_ranking_once(projects: int, width: int) -> No
     expected = sorted(Counter(map(tuple, rows.tolist())).items())
     assert [(tuple(r), c) for r, c in zip(matrix.tolist(), counts.tolist(), strict=True)] \
         == expected
+
+
+@pytest.mark.parametrize("kind", ["ordinal", "approval"])
+def test_profile_vote_and_rank_counts_count_voters(kind: str) -> None:
+    """votes and rank_counts (used by tie-breaks) count each voter's ballot by hand."""
+    from pb.tally import Election, Project
+
+    rng = np.random.default_rng(3)
+    ids = ["a", "b", "c", "d", "e"]
+    ballots = [tuple(rng.permutation(ids)[:rng.integers(0, 4)].tolist()) for _ in range(300)]
+    profile = compress(Election(tuple(Project(i, 1) for i in ids), 3, tuple(ballots),
+                                max_ranks=3, kind=kind))  # type: ignore[arg-type]
+    if kind == "approval":  # an approval ballot's order carries no meaning
+        ballots = [tuple(sorted(b)) for b in ballots]
+    for index, project in enumerate(profile.ids):
+        by_rank = [sum(1 for b in ballots if r < len(b) and b[r] == project) for r in range(3)]
+        assert profile.rank_counts[index] == tuple(by_rank)
+        assert profile.votes[index] == sum(1 for b in ballots if project in b)
