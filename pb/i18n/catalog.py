@@ -11,11 +11,14 @@ string treated as a %-format); `lazy_gettext` makes labels that do the same when
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from flask import Flask, g
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 def translations():
@@ -75,14 +78,53 @@ def lazy_gettext(string: str, **variables) -> LazyText:
     return LazyText(gettext, string, **variables)
 
 
+# A named conversion such as %(num)d or %(name)s, or an escaped percent sign.
+_CONVERSION = re.compile(r"%%|%\(([^)]*)\)[#0\- +]*\d*(?:\.\d*)?[hlL]?(.)")
+
+
+@lru_cache(maxsize=4096)
+def _conversions(text: str) -> tuple[tuple[str, str], ...] | None:
+    """(name, type) of each %(name)x in a message; None if it uses % any other way."""
+    found, used = [], 0
+    for match in _CONVERSION.finditer(text):
+        used += len(match.group(0)) if match.group(1) is None else 1
+        if match.group(1) is not None:
+            found.append((match.group(1), match.group(2)))
+    return tuple(found) if used == text.count("%") else None
+
+
+def format_markup(text: Markup, variables: dict) -> Markup:
+    """`text % variables`, each value escaped as Markup's own % does it, without its helper
+    object per value: numbers format as they are, anything shown with %s is escaped first.
+    Any other case (a %d given a string, %r...) takes Markup's own path."""
+    if not variables and "%" not in text:  # what `% {}` would return
+        return text
+    conversions = _conversions(text)
+    if conversions is None:
+        return text % variables
+    values = {}
+    for name, kind in conversions:
+        value = variables[name]
+        if type(value) is int or type(value) is float:
+            values[name] = value
+        elif kind == "s":
+            values[name] = escape(value)
+        else:
+            return text % variables
+    return Markup(str.__mod__(text, values))  # noqa: S704 (every value was escaped above)
+
+
+def markup_gettext(string: str, **variables) -> Markup:
+    """gettext for HTML: the translation is trusted markup (our own catalog, as in Jinja's
+    i18n), every value is escaped."""
+    return format_markup(Markup(translations().ugettext(string)), variables)  # noqa: S704
+
+
 @pass_context
 def _template_gettext(context, string: str, **variables) -> str:
-    text = translations().ugettext(string)
-    if context.eval_ctx.autoescape:  # our own catalog is trusted markup, as in Jinja's i18n
-        text = Markup(text)  # noqa: S704
-    if not variables and "%" not in text:  # what `% {}` would return, without its cost
-        return text
-    return text % variables
+    if context.eval_ctx.autoescape:
+        return markup_gettext(string, **variables)
+    return translations().ugettext(string) % variables
 
 
 @pass_context
@@ -90,7 +132,7 @@ def _template_ngettext(context, singular: str, plural: str, num: int, **variable
     variables.setdefault("num", num)
     text = translations().ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704
+        return format_markup(Markup(text), variables)  # noqa: S704
     return text % variables
 
 

@@ -2,6 +2,7 @@
 still speaks its own reader's language, and a forced locale (an email in the recipient's
 language) is honoured and then undone."""
 
+import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
@@ -58,3 +59,25 @@ def test_template_urls_follow_the_script_root(app):
         assert render_template_string("{{ url_for('proposals.detail', idea_id=1) }} "
                                       "{{ url_for('accounts.language', code='es', next='/a?b=1') }}") \
             == "/ideas/1 /language/es?next=/a?b%3D1"
+
+
+def test_markup_formatting_matches_markupsafe():
+    """Translated HTML strings format exactly as Markup's own % does: values escaped, numbers
+    formatted, odd cases (a %d given a digit string, %r, %%) left to Markup itself."""
+    from decimal import Decimal
+
+    from markupsafe import Markup
+
+    from pb.i18n.catalog import format_markup
+
+    cases = [
+        ("Plain text", {}), ("100%% sure", {}), ("%(num)d ideas", {"num": 3}),
+        ("Hello %(name)s!", {"name": "<b>Ann & Bo</b>"}), ("%(name)s", {"name": Markup("<i>ok</i>")}),
+        ("%(n)s and %(n)d", {"n": 7}), ("%(x).1f%%", {"x": 12.345}), ("%(num)d of %(all)s", {"num": "4", "all": "9"}),
+        ("%(v)r", {"v": "<x>"}), ("%(v)s", {"v": Decimal("1.50")}), ("%(v)s", {"v": PHASE_NAMES[Phase.voting]}),
+        ("%(a)s %(b)s", {"a": 1, "b": True, "unused": "<z>"}), ("%%(a)s", {"a": "x"}),
+    ]
+    for text, variables in cases:
+        assert format_markup(Markup(text), dict(variables)) == Markup(text) % variables, text
+    with pytest.raises(KeyError):  # a missing value fails as Markup's % does
+        format_markup(Markup("%(missing)s"), {"other": 1})
