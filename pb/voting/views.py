@@ -29,6 +29,7 @@ from pb.enums import Channel, Phase, Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
 from pb.i18n.labels import VOTED_VIA
+from pb.i18n.locales import direction
 from pb.outbox.services import queue_mail
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
@@ -161,8 +162,11 @@ def register(slug: str):
             # Queued with the registration: delivered after the commit, retried if the mail
             # server is down, never sent if the registration rolls back; the key lets the seal
             # delete it, address and all, when voting closes (pb.voting.reminders).
-            queue_mail(to=form.email.data, subject=_("Your voting link"), locale=str(get_locale()),
-                       text=render_template("voting/verify_email.txt", cycle=cycle, link=link),
+            locale = str(get_locale())
+            mail = {"cycle": cycle, "link": link, "locale": locale, "text_direction": direction(locale)}
+            queue_mail(to=form.email.data, subject=_("Your voting link"), locale=locale,
+                       text=render_template("voting/verify_email.txt", **mail),
+                       html=render_template("voting/verify_email.html", **mail),
                        key=voting_mail_key(LINK, cycle))
     except DomainError as error:
         form.name.errors.append(str(error))

@@ -4,7 +4,6 @@ name a proxy are believed only from configured proxies; the demo stays out of pr
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +18,7 @@ from pb.transaction import transaction
 from pb.voting.services import issue_access_codes
 from tests.conftest import csrf_from, make_app
 from tests.voting.conftest import ranks, tracker_in, voting_cycle  # noqa: F401  (fixture)
-from tests.voting.test_registration import register, smtp  # noqa: F401  (fixture)
+from tests.voting.test_registration import link_in, register, smtp  # noqa: F401  (fixture)
 
 BASE = "https://vote.example.org"
 SECRETS = {"DATABASE_URL": "sqlite://", "ENV": "production", "SECRET_KEY": "k" * 40, "VOTER_KEY_SECRET": "v" * 40}
@@ -97,7 +96,7 @@ def test_a_full_voting_run_leaves_no_credential_in_the_logs(app, caplog, voting_
     with caplog.at_level(logging.DEBUG):
         voter = app.test_client()
         register(voter, cycle, email="amina.secret@example.org")
-        link = re.search(r"http://localhost(/\S+)", smtp.messages[0].get_payload(decode=True).decode()).group(1)
+        link = link_in(smtp.messages[0])
         token = link.rstrip("/").rsplit("/", 1)[1]
         trackers.append(_cast(voter.get(link, follow_redirects=True), voter, cycle, ids))
         by_code = app.test_client()

@@ -56,7 +56,8 @@ def test_register_verify_and_reach_the_ballot(client, voting_cycle, smtp):
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     [mail] = smtp.messages
     assert mail["To"] == "amina@example.org"
-    link = re.search(r"http://localhost(/\S+)", mail.get_payload(decode=True).decode()).group(1)
+    link = link_in(mail)
+    assert 'lang="en"' in text_part(mail, "html") and link in text_part(mail, "html")
     fresh = client.application.test_client()  # the link works from another device too
     opened = fresh.get(link)
     assert opened.status_code == 302 and opened.location.endswith("/ballot")
@@ -64,8 +65,13 @@ def test_register_verify_and_reach_the_ballot(client, voting_cycle, smtp):
     assert db.session.scalar(select(VoterRollEntry.email_verified)) is True
 
 
+def text_part(mail, subtype: str = "plain") -> str:
+    """The text of the mail's text/<subtype> part (a mail has a plain and an HTML part)."""
+    return next(p for p in mail.walk() if p.get_content_type() == f"text/{subtype}").get_payload(decode=True).decode()
+
+
 def link_in(mail) -> str:
-    return re.search(r"http://localhost(/\S+)", mail.get_payload(decode=True).decode()).group(1)
+    return re.search(r"http://localhost(/\S+)", text_part(mail)).group(1)
 
 
 def test_registering_again_before_verifying_resends_to_the_corrected_address(client, voting_cycle, smtp):
@@ -139,4 +145,4 @@ def test_unreachable_mail_server_keeps_the_link_queued_until_it_is_back(app, cli
     deliver_due(utcnow() + timedelta(hours=1))
     deliver_due(utcnow() + timedelta(hours=2))
     [mail] = smtp.messages
-    assert mail["To"] == "amina@example.org" and "/vote/verify/" in mail.get_payload(decode=True).decode()
+    assert mail["To"] == "amina@example.org" and "/vote/verify/" in text_part(mail)
