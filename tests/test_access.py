@@ -120,6 +120,7 @@ POLICY = {
     "results.count_page": {Role.observer, Role.staff},
     "results.correct_progress": {Role.staff},
     "results.progress": {Role.staff},
+    "results.grant_terms": {Role.staff},
     "results.public_results": PUBLIC,
     "results.publish": {Role.staff},
     "residents.account": SIGNED_IN,

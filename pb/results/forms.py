@@ -29,3 +29,12 @@ class ProgressForm(FlaskForm):
 class CorrectProgressForm(ProgressForm):
     note = StringField(_l("What did you correct? (shown to the public)"),
                        validators=[InputRequired(), Length(min=3, max=300)])
+
+
+class GrantTermsForm(FlaskForm):
+    grantee = StringField(_l("Who carries it out (an organisation or team)"), validators=[Length(max=200)])
+    restriction = TextAreaField(_l("What the money may be spent on (the written restriction)"),
+                                validators=[InputRequired(), Length(max=4000)])
+    persons_served = IntegerField(_l("How many people it should serve (optional)"),
+                                  validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    objectives = TextAreaField(_l("Measurable objectives (optional), one per line"), validators=[Length(max=4000)])

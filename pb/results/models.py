@@ -87,3 +87,16 @@ class ProgressRevision(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProgressRevision {self.update_id}:{self.id}>"
+
+
+class GrantTerms(db.Model):
+    """The written terms of a funded project's restricted grant, for the community-benefit
+    record (IRS Schedule H asks for grants restricted in writing): who carries it out, what the
+    money may be spent on, how many people it should serve and its measurable objectives."""
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), primary_key=True)
+    grantee: Mapped[str] = mapped_column(String(200), default="")
+    restriction: Mapped[str] = mapped_column(Text, default="")
+    persons_served: Mapped[int | None] = mapped_column()
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

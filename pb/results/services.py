@@ -12,13 +12,15 @@ from pb.enums import Phase, ProgressStatus, TallyStatus
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.notifications import notify
 from pb.proposals.models import Project
-from pb.results.models import ProgressRevision, ProgressUpdate, TallySnapshot
+from pb.proposals.rules import clean_text
+from pb.results.models import GrantTerms, ProgressRevision, ProgressUpdate, TallySnapshot
 from pb.results.tally import count_options, election_for
 from pb.tally import TallyError, count
 from pb.translations.services import register_translatable
 from pb.voting.models import BoxSeal
 
 MAX_BODY, MAX_NOTE, MAX_REASON = 4000, 300, 1000
+MAX_GRANTEE, MAX_TERMS, MAX_SERVED = 200, 4000, 10_000_000
 
 
 class OverBudget(DomainError):
@@ -146,6 +148,37 @@ def _checked_progress(project, status, percent: int, spent_cents: int, body: str
         raise OverBudget(_l("This is more than the funded amount. Explain why in 10 to %(n)d characters; "
                             "the reason is shown to the public."), n=MAX_REASON)
     return ProgressStatus(status), reason
+
+
+def set_grant_terms(*, actor, project, grantee: str, restriction: str, persons_served: int | None,
+                    objectives: str) -> GrantTerms:
+    """Write down the terms of a funded project's restricted grant (public, like the result;
+    audited as `grant.terms` with every field that changed)."""
+    snapshot = current_snapshot(project.cycle)
+    if snapshot is None or str(project.id) not in snapshot.result["winners"]:
+        raise DomainError(_l("Grant terms can be written only for funded projects."))
+    if persons_served is not None and not 0 <= persons_served <= MAX_SERVED:
+        raise DomainError(_l("People served is a whole number from 0 to %(n)s."), n=f"{MAX_SERVED:,}")
+    new = {"grantee": clean_text(grantee, field=_l("Who carries it out"), limits=MAX_GRANTEE, one_line=True),
+           "restriction": clean_text(restriction, field=_l("What the money may be spent on"), limits=(10, MAX_TERMS)),
+           "persons_served": persons_served,
+           "objectives": clean_text(objectives, field=_l("Measurable objectives"), limits=MAX_TERMS)}
+    terms = db.session.get(GrantTerms, project.id) or GrantTerms(project_id=project.id)
+    changed = sorted(name for name, value in new.items() if getattr(terms, name, None) != value)
+    if not changed and terms in db.session:
+        raise DomainError(_l("Nothing was changed. Change the terms, or go back."))
+    for name, value in new.items():
+        setattr(terms, name, value)
+    terms.updated_at = utcnow()
+    db.session.add(terms)
+    record("grant.terms", actor=actor, obj=project, data={"changed": changed})
+    return terms
+
+
+def grant_terms(projects) -> dict[int, GrantTerms]:
+    """The written grant terms of these projects, by project id."""
+    ids = [p.id for p in projects]
+    return {t.project_id: t for t in db.session.scalars(select(GrantTerms).where(GrantTerms.project_id.in_(ids)))}
 
 
 def funded_progress(cycle: Cycle) -> list[ProgressUpdate]:

@@ -232,3 +232,6 @@ def _saved(form, project, change) -> bool:
     except DomainError as error:
         form.form_errors.append(str(error))
     return False
+
+
+from pb.results import staff_views  # noqa: E402,F401  (staff routes on this blueprint)

@@ -229,7 +229,7 @@ def question(key: str) -> Question:
     return BY_KEY[key]
 
 
-def record_rows(*, cycle, process, snapshot, funded, updates, seal, ballots, ideas, comparisons,
+def record_rows(*, cycle, process, snapshot, funded, updates, grants, seal, ballots, ideas, comparisons,
                 summaries, min_cell, **_unused) -> list[list]:
     """The community-benefit record as rows: section, item, detail, value (suppressed cells
     read "fewer than 20")."""
@@ -261,6 +261,12 @@ def record_rows(*, cycle, process, snapshot, funded, updates, seal, ballots, ide
     for project in funded:
         rows.append([str(_l("Funded project")), project.title, str(_l("Amount (minor units)")), project.cost_cents])
         rows += [[str(_l("Funded project")), project.title, str(_l("From idea")), idea.title] for idea in project.ideas]
+        terms = grants.get(project.id)
+        if terms is not None:
+            rows += [[str(_l("Funded project")), project.title, str(label), value] for label, value in (
+                (_l("Carried out by"), terms.grantee), (_l("Restricted to"), terms.restriction),
+                (_l("People it should serve"), "" if terms.persons_served is None else terms.persons_served),
+                (_l("Measurable objectives"), terms.objectives))]
         rows += [[str(_l("Funded project")), project.title, str(_l("Progress")),
                   f"{u.created_at.date()} {u.status} {u.percent}% {u.spent_cents} {u.body}"] for u in updates[project.id]]
     return rows

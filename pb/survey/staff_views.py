@@ -17,7 +17,7 @@ from pb.errors import DomainError
 from pb.proposals.models import Project
 from pb.results.models import ProgressUpdate
 from pb.results.queries import turnout
-from pb.results.services import current_snapshot
+from pb.results.services import current_snapshot, grant_terms
 from pb.survey import queries, services
 from pb.survey.export import csv_text
 from pb.survey.forms import EmptyForm, LiveTurnoutForm, PopulationImportForm
@@ -140,7 +140,7 @@ def _record(cycle) -> dict:
     updates = {p.id: list(db.session.scalars(select(ProgressUpdate).filter_by(project_id=p.id)
                                              .order_by(ProgressUpdate.created_at))) for p in funded}
     return {"cycle": cycle, "process": queries.process_facts(cycle), "snapshot": snapshot, "funded": funded,
-            "updates": updates, "seal": db.session.get(BoxSeal, cycle.id), "min_cell": PUBLIC_MIN,
+            "updates": updates, "grants": grant_terms(funded), "seal": db.session.get(BoxSeal, cycle.id), "min_cell": PUBLIC_MIN,
             "ballots": turnout(cycle) if snapshot else None, "ideas": queries.idea_counts(cycle),
             "comparisons": [queries.compare(cycle, answers, q, PUBLIC_MIN) for q in QUESTIONS] if snapshot else [],
             "summaries": queries.summaries(cycle, answers, PUBLIC_MIN) if snapshot else []}

@@ -458,6 +458,16 @@ def upgrade() -> None:
     with op.batch_alter_table('progress_update', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_progress_update_project_id'), ['project_id'], unique=False)
 
+    op.create_table('grant_terms',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('grantee', sa.String(length=200), nullable=False),
+    sa.Column('restriction', sa.Text(), nullable=False),
+    sa.Column('persons_served', sa.Integer(), nullable=True),
+    sa.Column('objectives', sa.Text(), nullable=False),
+    sa.Column('updated_at', pb.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_grant_terms_project_id_project')),
+    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_grant_terms'))
+    )
     op.create_table('progress_revision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('update_id', sa.Integer(), nullable=False),
@@ -698,6 +708,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_progress_update_project_id'))
 
     op.drop_table('progress_update')
+    op.drop_table('grant_terms')
     op.drop_table('paper_batch')
     op.drop_table('kiosk_session')
     with op.batch_alter_table('idea', schema=None) as batch_op:
