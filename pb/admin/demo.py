@@ -26,7 +26,7 @@ from pb.kiosk.paper_services import (
 from pb.kiosk.services import add_site, cast_at_kiosk, check_in, close_session, open_session
 from pb.lifecycle.services import advance, count_votes, publish_result
 from pb.proposals.services import create_project, mark_ready, review_idea, submit_idea
-from pb.results.services import post_progress
+from pb.results.services import post_progress, set_grant_terms
 from pb.translations.services import review_translation, translate_field
 from pb.voting.services import cast_ballot, check_access_code, issue_access_codes, register_voter
 
@@ -286,6 +286,18 @@ NORTHGATE_PROJECTS = [  # (title, dollars, progress: (status, percent, spent dol
 ]
 
 
+NORTHGATE_GRANTS = {  # title: (grantee, written restriction, people it should serve, objectives)
+    "Mobile health van stops at the food bank": (
+        "Northgate Food Bank with Mercy Northgate nursing",
+        "Only for the van's lease, fuel, a driver and a nurse for the weekly food bank stops, May 2026 to April 2027.",
+        900, "900 residents get a blood pressure and sugar check.\n150 residents are linked to a regular doctor."),
+    "Safe walking routes to Northgate clinic": (
+        "City of Northgate, streets department",
+        "Only for crosswalk paint and solar street lights on the three routes residents named to the clinic.",
+        4000, "3 crosswalks painted and 14 lights working by October 2026."),
+}
+
+
 def _completed_cycle(staff, second_staff, liaison) -> None:
     """A finished cycle, so the demo also shows a published, checkable result and progress."""
     start = datetime(2026, 1, 12, 14, tzinfo=UTC)
@@ -327,3 +339,7 @@ def _completed_cycle(staff, second_staff, liaison) -> None:
             status, percent, spent, note = progress
             post_progress(actor=staff, project=project, status=status, percent=percent,
                           spent_cents=spent * 100, body=note, locale="en")
+        if project.title in NORTHGATE_GRANTS and str(project.id) in snapshot.result["winners"]:
+            grantee, restriction, served, objectives = NORTHGATE_GRANTS[project.title]
+            set_grant_terms(actor=staff, project=project, grantee=grantee, restriction=restriction,
+                            persons_served=served, objectives=objectives)
