@@ -20,7 +20,7 @@ from pb.db import write_intent
 from pb.deliberation.views import bp as deliberation_bp
 from pb.extensions import babel, csrf, db, login_manager
 from pb.health import bp as health_bp
-from pb.i18n.catalog import install_template_gettext
+from pb.i18n.catalog import Request, install_template_gettext
 from pb.i18n.filters import register_filters
 from pb.i18n.locales import direction, enabled_languages, select_locale
 from pb.kiosk.views import bp as kiosk_bp
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="templates",
         static_folder="static",
     )
+    app.request_class = Request  # WTForms' messages in the reader's language, loaded once (pb.i18n.catalog)
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask import Flask
-from flask.globals import request_ctx
+from flask.globals import _cv_request
 from werkzeug.routing import IntegerConverter
 
 URLS_KEPT = 4096
@@ -30,7 +30,8 @@ def remember_template_urls(app: Flask) -> None:
     built: dict = {}
 
     def url_for(endpoint: str, **values) -> str:
-        adapter = request_ctx.url_adapter if request_ctx else None
+        context = _cv_request.get(None)  # the request context itself: no proxy on this hot path
+        adapter = None if context is None else context.url_adapter
         if adapter is None or endpoint[:1] == ".":  # no request (or a bad Host), or relative
             return build(endpoint, **values)
         try:

@@ -7,6 +7,8 @@ the same one, so a language switch, `force_locale` or `refresh()` (which replace
 locale) find the right catalog on their next call. Templates get `_`, `gettext` and
 `ngettext` that read it directly, with Jinja's own newstyle semantics (autoescape, and every
 string treated as a %-format); `lazy_gettext` makes labels that do the same when shown.
+WTForms' own messages ("This field is required.") come from its catalog, which Flask-WTF
+reads from disk on every request that builds a form; `Request` keeps one per locale.
 """
 
 from __future__ import annotations
@@ -14,44 +16,52 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flask import Flask, g
+from babel import support
+from flask import Flask
+from flask import Request as FlaskRequest
+from flask.globals import _cv_app  # the app context itself (see _babel_state)
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from werkzeug.utils import cached_property
+from wtforms.i18n import messages_path
+
+
+def _babel_state():
+    """Flask-Babel's per-request namespace (its chosen locale, time zone...), or None before its
+    first use or outside an app context. Read from Flask's context variable rather than through
+    the `g` proxy: this runs for every translated string of a page."""
+    app_context = _cv_app.get(None)
+    return None if app_context is None else getattr(app_context.g, "_flask_babel", None)
 
 
 def translations():
     """The catalog of the current request's locale (Flask-Babel's own, found once)."""
+    state = _babel_state()
     try:
-        state = g._flask_babel  # Flask-Babel's per-request namespace, with its chosen locale
         cached = state.pb_catalog
         if cached[0] is state.babel_locale:
             return cached[1]
-    except (AttributeError, RuntimeError):  # first call of the request, or no app context
+    except AttributeError:  # first call of the request, or no app context
         pass
     catalog = get_translations()
-    try:
-        state = g._flask_babel
+    state = _babel_state()
+    if state is not None and hasattr(state, "babel_locale"):
         state.pb_catalog = (state.babel_locale, catalog)
-    except (AttributeError, RuntimeError):
-        pass
     return catalog
 
 
 def current_locale():
     """Flask-Babel's locale of this request (a babel.Locale; None outside an app context)."""
-    try:
-        return g._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):
-        return get_locale()
+    # None also after a force_locale() block that ran before the locale was first chosen.
+    locale = getattr(_babel_state(), "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def current_timezone():
-    try:
-        return g._flask_babel.babel_tzinfo
-    except (AttributeError, RuntimeError):
-        return get_timezone()
+    zone = getattr(_babel_state(), "babel_tzinfo", None)
+    return zone if zone is not None else get_timezone()
 
 
 def gettext(string: str, **variables) -> str:
@@ -139,3 +149,16 @@ def _template_ngettext(context, singular: str, plural: str, num: int, **variable
 def install_template_gettext(app: Flask) -> None:
     """Replace Flask-Babel's template callables (same results, one catalog lookup each)."""
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+@lru_cache(maxsize=64)
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Request(FlaskRequest):
+    @cached_property
+    def wtforms_translations(self) -> support.Translations:
+        """What Flask-WTF reads (and would otherwise load from disk, once per request): WTForms'
+        catalog in this request's language, loaded once per process and locale."""
+        return _wtforms_catalog(str(get_locale()))

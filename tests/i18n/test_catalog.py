@@ -10,6 +10,7 @@ from pb.enums import Phase
 from pb.i18n.catalog import gettext
 from pb.i18n.filters import money
 from pb.i18n.labels import PHASE_NAMES
+from tests.conftest import csrf_from
 
 
 def test_interleaved_readers_each_get_their_own_language(app, make):
@@ -81,3 +82,34 @@ def test_markup_formatting_matches_markupsafe():
         assert format_markup(Markup(text), dict(variables)) == Markup(text) % variables, text
     with pytest.raises(KeyError):  # a missing value fails as Markup's % does
         format_markup(Markup("%(missing)s"), {"other": 1})
+
+
+def test_form_messages_follow_each_request_language(app):
+    """WTForms' own messages (kept per locale for the process) still come in each reader's
+    language, request after request."""
+    readers = {code: app.test_client() for code in ("en", "es", "ar")}
+    tokens = {}
+    for code, reader in readers.items():
+        reader.get(f"/language/{code}")
+        tokens[code] = csrf_from(reader.get("/login").get_data(as_text=True))
+    expected = {"en": "This field is required.", "es": "Este campo es obligatorio.", "ar": "هذا الحقل مطلوب."}
+    for code in ("es", "en", "ar", "es"):
+        html = readers[code].post("/login", data={"csrf_token": tokens[code], "email": "", "password": ""})
+        assert expected[code] in html.get_data(as_text=True), code
+
+
+def test_forced_locale_first_thing_in_a_request(app):
+    """An email rendered in Spanish before the page's own language was chosen leaves the page,
+    its money and its labels in the reader's language. (Each request gets its own app
+    context, as in production: the test's own would otherwise carry the first one's locale.)"""
+    with app.app_context(), app.test_request_context("/"):
+        with force_locale("es"):
+            assert money(150) == "1,50\xa0US$"
+        assert money(150) == "$1.50"
+        assert gettext("Cycles") == "Cycles"
+        assert str(PHASE_NAMES[Phase.voting]) == "Voting"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "es"}):
+        with force_locale("en"):
+            assert money(150) == "$1.50"
+        assert money(150) == "1,50\xa0US$"
+        assert gettext("Cycles") == "Ciclos"
