@@ -28,6 +28,8 @@ class Submission:
     # After an unreadable ballot: every rank as the voter chose it, and the fields at fault.
     ranks: dict[int, str] | None = None
     invalid: tuple[int, ...] = ()
+    # The form that read it, shown again for its CSRF token (building a form costs as much).
+    form: BallotForm | None = field(default=None, compare=False, repr=False)
 
     def refused(self, error: str) -> Submission:
         """The same ranking back on the ballot with the reason it was refused."""
@@ -46,18 +48,19 @@ def read_submission(cycle, projects) -> Submission:
         try:
             ranking = read_ranking(request.form, ids, cycle.max_ranks)
         except BallotError as error:
-            return Submission(error=str(error), ranks=submitted_ranks(request.form, ids), invalid=error.projects)
+            return Submission(error=str(error), ranks=submitted_ranks(request.form, ids), invalid=error.projects,
+                              form=form)
         step = form.step.data if form.step.data in ("review", "cast") else "edit"
-        return Submission(step=step, ranking=ranking)
+        return Submission(step=step, ranking=ranking, form=form)
     if request.method == "POST":
-        return Submission(error=_("This form has expired. Please try again."))
-    return Submission()
+        return Submission(error=_("This form has expired. Please try again."), form=form)
+    return Submission(form=form)
 
 
 def render_submission(cycle, projects, submission: Submission, **context):
     """The review page for a ranking to confirm, otherwise the ballot with the voter's ranks kept."""
     template = "voting/review.html" if submission.step == "review" else "voting/ballot.html"
-    return render_ballot(template, cycle, projects, BallotForm(), submission.ranking,
+    return render_ballot(template, cycle, projects, submission.form or BallotForm(), submission.ranking,
                          error=submission.error, status=400 if submission.error else 200,
                          chosen=submission.ranks, invalid=submission.invalid, **context)
 
