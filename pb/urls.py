@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.globals import _cv_request
 from werkzeug.routing import IntegerConverter
 
@@ -50,7 +50,12 @@ def remember_template_urls(app: Flask) -> None:
         built[key] = url
         return url
 
-    app.jinja_env.globals["url_for"] = url_for
+    app.jinja_env.globals["url_for"] = app.extensions["pb_url_for"] = url_for
+
+
+def url_for(endpoint: str, **values) -> str:
+    """flask.url_for, remembered as templates do it: for views that build a URL per item."""
+    return current_app.extensions["pb_url_for"](endpoint, **values)
 
 
 def clamp_page(asked: int, total: int, per_page: int) -> int:

@@ -1,11 +1,9 @@
 """The public audit log: every state change, newest first, with the chain's head as an anchor."""
 
 import json
-from math import ceil
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from markupsafe import Markup
 from sqlalchemy import false, func, select
 
 from pb.accounts.access import public
@@ -16,7 +14,10 @@ from pb.cycles.models import Cycle
 from pb.cycles.queries import public_cycles
 from pb.db import db
 from pb.enums import Phase
+from pb.i18n.catalog import gettext as _
+from pb.i18n.catalog import ngettext
 from pb.i18n.labels import PHASE_NAMES
+from pb.urls import Page, clamp_page, url_for
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -28,49 +29,63 @@ def voting_cycle_ids() -> set[int]:
     return set(db.session.scalars(select(Cycle.id).where(Cycle.phase == Phase.voting)))
 
 
-def _filtered(actions: list[str], objects: list[str], cycles: list[Cycle]):
-    """The query for the chosen filters; a value not on offer matches nothing (an unknown cycle
-    is a 404), compared in Python so junk, even NUL bytes, never reaches the database."""
+def _conditions(actions: list[str], objects: list[str], cycles: list[Cycle]):
+    """The WHERE conditions for the chosen filters; a value not on offer matches nothing (an
+    unknown cycle is a 404), compared in Python so junk, even NUL bytes, never reaches the database."""
     action, object_type, slug = (request.args.get(k, "").strip()[:64] for k in ("action", "object", "cycle"))
     cycle = next((c for c in cycles if c.slug == slug), None) if slug else None
     if slug and cycle is None:
         abort(404)
-    query = select(AuditEvent)
+    conditions = []
     if action:  # compared in Python first: junk (even NUL bytes) never reaches the database
-        query = query.where(AuditEvent.action == action if action in actions else false())
+        conditions.append(AuditEvent.action == action if action in actions else false())
     if object_type:
-        query = query.where(AuditEvent.object_type == object_type if object_type in objects else false())
+        conditions.append(AuditEvent.object_type == object_type if object_type in objects else false())
     if cycle is not None:
-        query = query.where(AuditEvent.cycle_id == cycle.id)
-    return query, {"action": action, "object": object_type, "cycle": cycle.slug if cycle else ""}
-
-
-def _page(query) -> int:
-    """The asked-for page, clamped: junk or 0 gives the first, past the end gives the last."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    asked = request.args.get("page", 1, type=int) or 1
-    return min(max(asked, 1), max(ceil(total / PER_PAGE), 1))
+        conditions.append(AuditEvent.cycle_id == cycle.id)
+    return conditions, {"action": action, "object": object_type, "cycle": cycle.slug if cycle else ""}
 
 
 @bp.get("/")
 @public
 def index():
-    actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
-    objects = [o for o in db.session.scalars(select(AuditEvent.object_type).distinct()
-                                             .order_by(AuditEvent.object_type)) if o]
+    # One pass over the log for both filter lists (actions in the database's order).
+    pairs = db.session.execute(select(AuditEvent.action, AuditEvent.object_type).distinct()
+                               .order_by(AuditEvent.action)).all()
+    actions = list(dict.fromkeys(action for action, _ in pairs))
+    objects = sorted({object_type for _, object_type in pairs if object_type})
     cycles = public_cycles()
-    query, chosen = _filtered(actions, objects, cycles)
-    events = db.paginate(query.order_by(AuditEvent.seq.desc()), page=_page(query), per_page=PER_PAGE,
-                         error_out=False)
+    conditions, chosen = _conditions(actions, objects, cycles)
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    # The asked-for page, clamped: junk or 0 gives the first, past the end gives the last.
+    page = clamp_page(request.args.get("page", 1, type=int) or 1, total, PER_PAGE)
+    items = list(db.session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
+                                    .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    events = Page(items, page, PER_PAGE, total)
+    voting = {c.id for c in cycles if c.phase == Phase.voting}  # drafts are never voting
+    label = _labels_once()
     return render_template("audit/index.html", events=events, head=head(), actions=actions, objects=objects,
-                           cycles=cycles, chosen=chosen, redacted=_redacted(events.items),
-                           describe=describe, link=_linker(cycles), action_label=action_label,
-                           OBJECT_LABELS=OBJECT_LABELS, ROLE_LABELS=ROLE_LABELS)
+                           cycles=cycles, chosen=chosen, redacted={e.seq for e in items if is_redacted(e, voting)},
+                           describe=lambda event: describe(event, label=label), link=_linker(cycles),
+                           action_label=label, OBJECT_LABELS=_shown(OBJECT_LABELS, objects),
+                           ROLE_LABELS=_shown(ROLE_LABELS, {e.actor_role for e in items}))
 
 
-def _redacted(events) -> set[int]:
-    voting = voting_cycle_ids()
-    return {e.seq for e in events if is_redacted(e, voting)}
+def _labels_once():
+    """action_label, translated once per action for this page (not once per event shown)."""
+    done: dict[str, str] = {}
+
+    def label(action: str) -> str:
+        if action not in done:
+            done[action] = action_label(action)
+        return done[action]
+    return label
+
+
+def _shown(labels: dict, keys) -> dict:
+    """The labels a page shows, translated once. A lazy label prints unescaped (it is our own
+    catalog's text), so each stays Markup, as it printed before."""
+    return {key: Markup(str(labels[key])) for key in keys if key in labels}  # noqa: S704
 
 
 def _linker(cycles):
@@ -86,7 +101,7 @@ def _linker(cycles):
     return link
 
 
-def describe(event: AuditEvent) -> str:
+def describe(event: AuditEvent, *, label=action_label) -> str:
     """One plain sentence for the event; the details column keeps the recorded data."""
     data = event.data or {}
     if event.action == "cycle.advance" and data.get("to") in Phase.__members__:
@@ -95,7 +110,7 @@ def describe(event: AuditEvent) -> str:
         n = len((data.get("ballot") or {}).get("projects", []))
         return ngettext("Ballot recorded as voting opened: %(num)s project",
                         "Ballot recorded as voting opened: %(num)s projects", n)
-    return action_label(event.action)
+    return label(event.action)
 
 
 @bp.get("/export.jsonl")
