@@ -5,20 +5,18 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel.dates import get_timezone_name
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from pb import clock
 from pb.accounts.access import public
 from pb.cycles import queries
-from pb.db import db
 from pb.deliberation.queries import comment_context
 from pb.enums import Phase
 from pb.i18n.content import Localized
 from pb.i18n.filters import format_date, format_datetime, format_time
 from pb.proposals import queries as proposals
-from pb.proposals.models import Project
 from pb.results import queries as results
 
 bp = Blueprint("cycles", __name__)
@@ -79,9 +77,7 @@ def _voting_closes(cycle) -> dict | None:
 @bp.get("/projects/<id:project_id>")
 @public
 def project(project_id: int):
-    item = db.session.get(Project, project_id)
-    if item is None or item.cycle.phase == Phase.draft:
-        abort(404)
+    item = proposals.public_project_or_404(project_id)
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
                            outcome=results.project_outcome(item) if item.cycle.phase in PUBLISHED else None,
                            tr=Localized([item, item.cycle, *item.ideas, *item.progress], str(get_locale())),

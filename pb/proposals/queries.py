@@ -7,6 +7,7 @@ from functools import cache
 
 from flask import abort
 from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from pb.audit.models import AuditEvent
 from pb.cycles.models import Cycle
@@ -37,6 +38,32 @@ def get_idea_or_404(idea_id: int, *, include_draft: bool = False) -> Idea:
     if idea is None or (idea.cycle.phase == Phase.draft and not include_draft):
         abort(404)
     return idea
+
+
+@cache
+def _page_statements() -> dict[str, Select]:
+    # An idea or project page shows the cycle, area and project (or merged-into idea) it
+    # belongs to: read with it, in one statement, rather than by a lazy load each.
+    return {"idea": select(Idea).where(Idea.id == bindparam("id")).options(
+                joinedload(Idea.cycle), joinedload(Idea.area), joinedload(Idea.project),
+                joinedload(Idea.merged_into)),
+            "project": select(Project).where(Project.id == bindparam("id")).options(joinedload(Project.cycle))}
+
+
+def public_idea_or_404(idea_id: int) -> Idea:
+    """An idea for its public page (a draft cycle's idea is a 404), with what the page shows of it."""
+    idea = db.session.scalars(_page_statements()["idea"], {"id": idea_id}).first()
+    if idea is None or idea.cycle.phase == Phase.draft:
+        abort(404)
+    return idea
+
+
+def public_project_or_404(project_id: int) -> Project:
+    """A project for its public page (a draft cycle's project is a 404), with its cycle."""
+    project = db.session.scalars(_page_statements()["project"], {"id": project_id}).first()
+    if project is None or project.cycle.phase == Phase.draft:
+        abort(404)
+    return project
 
 
 def get_project_or_404(project_id: int) -> Project:

@@ -78,7 +78,7 @@ def _filters(cycle: Cycle, form: IdeaFilterForm) -> queries.IdeaFilters:
 @bp.get("/ideas/<id:idea_id>")
 @public
 def detail(idea_id: int):
-    idea = queries.get_idea_or_404(idea_id)
+    idea = queries.public_idea_or_404(idea_id)
     project = idea.project or (idea.merged_into.project if idea.merged_into else None)
     related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
