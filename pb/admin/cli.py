@@ -9,7 +9,7 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from pb.accounts.models import User
 from pb.accounts.services import create_user
@@ -22,8 +22,9 @@ from pb.audit.services import (
     parse_anchor,
     verify_database,
 )
+from pb.cycles.models import Cycle
 from pb.db import db
-from pb.enums import Role
+from pb.enums import Phase, Role
 from pb.errors import DomainError
 from pb.lifecycle.announcements import queue_timed_mail
 from pb.migrate import upgrade
@@ -190,12 +191,21 @@ def mail_send_command(loop, every):
     """Queue the voting reminders that are due, then deliver the queued mail that is due (from
     cron, or as a loop); failures stay queued."""
     while True:
-        queue_timed_mail()  # reminders and closing notes: one cron entry does both
+        try:
+            queue_timed_mail()  # reminders and closing notes: one cron entry does both
+        except Exception as error:  # noqa: BLE001  (a locked database must not stop password and voting links)
+            db.session.rollback()
+            click.echo(f"mail: the timed mail was not queued this time ({type(error).__name__}); trying next run.",
+                       err=True)
         outcomes = deliver_due()
         with transaction():  # ends the read, so a sleeping loop holds no database lock
             queued = pending_count()
-        click.echo(f"mail: {outcomes['sent']} sent, {outcomes['retry']} to retry, {outcomes['failed']} failed, "
-                   f"{outcomes['dropped']} unsubscribed; {queued} queued.")
+            voting = db.session.scalar(select(Cycle.id).where(Cycle.phase == Phase.voting).limit(1)) is not None
+        if voting:  # the run's figures would count the reminded non-voters: none while voting is open
+            click.echo("mail: the mail that was due is handled (no figures while voting is open).")
+        else:
+            click.echo(f"mail: {outcomes['sent']} sent, {outcomes['retry']} to retry, {outcomes['failed']} failed, "
+                       f"{outcomes['dropped']} unsubscribed; {queued} queued.")
         if not loop:
             return
         time.sleep(every)

@@ -20,6 +20,7 @@ from pb.enums import CATEGORIES, Phase, Role
 from pb.errors import DomainError
 from pb.i18n.locales import enabled_languages
 from pb.kiosk.queries import get_or_404
+from pb.kiosk.services import check_kiosks_may_stop
 from pb.lifecycle.readiness import readiness
 from pb.transaction import run_action, transaction
 
@@ -90,6 +91,8 @@ def edit_cycle(slug: str):
             values["languages"] = sorted({cycle.locale, *values["languages"]})
         try:
             with transaction():
+                if cycle.use_kiosks and values.get("use_kiosks") is False:
+                    check_kiosks_may_stop(cycle)
                 services.update_cycle(actor=current_user, cycle=cycle, **values)
             flash(_("Cycle settings saved."), "success")
             return redirect(url_for("admin.cycle", slug=slug))

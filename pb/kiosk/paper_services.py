@@ -86,6 +86,7 @@ def add_check_in(*, actor, batch: PaperBatch, name: str, birth_date: date, area:
     running count; the close event covers the list.
     """
     cycle = _open_batch_cycle(batch)
+    check_uses_kiosks(cycle)
     entry = admit_in_person(actor=actor, cycle=cycle, name=name, birth_date=birth_date, area=area,
                             channel=Channel.paper, today=today, decision=decision, reason=reason)
     if entry is None:
@@ -102,6 +103,7 @@ def enter_sheet(*, actor, batch: PaperBatch, sheet_no: int, ranking: list[int],
                 invalid_reason: str = "") -> PaperEntry:
     """Type in one sheet. Another person typing the same sheet number is the check entry."""
     cycle = _open_batch_cycle(batch)
+    check_uses_kiosks(cycle)
     if not 1 <= sheet_no <= batch.received_count:
         raise DomainError(_l("Sheet numbers go from 1 to %(n)d in this batch."), n=batch.received_count)
     reading, invalid_reason = _reading(cycle, ranking, invalid_reason)

@@ -14,6 +14,7 @@ from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, NotAllowed, WrongPhase
 from pb.kiosk.models import KioskSession, Site
+from pb.kiosk.queries import open_kiosk_sessions, open_or_unreconciled_batches
 from pb.voting.services import admit_in_person, cast_ballot
 
 
@@ -26,6 +27,12 @@ def check_uses_kiosks(cycle: Cycle) -> None:
     if not cycle.use_kiosks:
         raise NotAllowed(_l("This cycle does not use kiosks or paper ballots. Staff can turn them on "
                             "in the cycle's settings."))
+
+
+def check_kiosks_may_stop(cycle: Cycle) -> None:
+    """Kiosks and paper can be turned off only with none open (their ballots would be stuck)."""
+    if open_kiosk_sessions(cycle) or open_or_unreconciled_batches(cycle):
+        raise DomainError(_l("Close or abandon every open kiosk and paper batch before turning kiosks off."))
 
 
 def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> KioskSession:
@@ -53,6 +60,7 @@ def check_in(*, actor, kiosk: KioskSession, name: str, birth_date: date, area: A
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     if cycle.phase != Phase.voting or kiosk.closed_at is not None:
         raise WrongPhase(_l("This kiosk session is closed."))
+    check_uses_kiosks(cycle)
     entry = admit_in_person(actor=actor, cycle=cycle, name=name, birth_date=birth_date, area=area,
                             channel=Channel.kiosk, today=today, decision=decision, reason=reason)
     if entry is None:
@@ -65,6 +73,7 @@ def check_in(*, actor, kiosk: KioskSession, name: str, birth_date: date, area: A
 def cast_at_kiosk(*, kiosk: KioskSession, credential: str, ranking: list[int], locale: str) -> str:
     """Cast a kiosk ballot: it records the channel and site, not the liaison and not the time."""
     cycle = db.session.get(Cycle, kiosk.cycle_id)
+    check_uses_kiosks(cycle)
     tracker = cast_ballot(cycle=cycle, credential=credential, ranking=ranking,
                           channel=Channel.kiosk, locale=locale, site_id=kiosk.site_id)
     kiosk.ballots_cast += 1

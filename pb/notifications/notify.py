@@ -27,6 +27,7 @@ from pb.i18n.content import Localized
 from pb.i18n.labels import IDEA_STATUS_NAMES, PROGRESS_NAMES
 from pb.i18n.locales import direction, enabled_languages
 from pb.notifications.services import follower_ids
+from pb.outbox.models import OutboxMail
 from pb.outbox.services import address_hash, queue_mail
 
 IDEAS, FOLLOWS, REPLIES, VOTING = "notify_ideas", "notify_follows", "notify_replies", "notify_voting"
@@ -132,7 +133,7 @@ def voting_opened(cycle, people: Iterable[int], closes) -> None:
 def voting_closes_soon(cycle, people: Iterable[int], closes) -> None:
     """Voting closes soon in a cycle where these people took part (told once per cycle)."""
     _send(dict.fromkeys(people, VOTING), "voting_closing", key=f"voting-closing:{cycle.id}",
-          subject=lambda c: _("Voting closes soon: %(title)s", title=c["cycle_title"]),
+          subject=lambda c: _("Voting closes soon: %(cycle)s", cycle=c["cycle_title"]),
           cycle_title=_title(cycle), closes=_date(closes), url=_link("voting.start", slug=cycle.slug))
 
 
@@ -183,6 +184,10 @@ def _date(when) -> _PerReader | None:
 def _send(audience: dict[int, str], template: str, *, subject: Callable[[dict], str],
           key: str | None = None, **context) -> None:
     users = _recipients(audience)
+    if key is not None and users:  # told already (a worker run repeats): skip before rendering
+        told = set(db.session.scalars(select(OutboxMail.dedupe_key).where(
+            OutboxMail.dedupe_key.in_([f"{key}:{u.id}" for u in users]))))
+        users = [u for u in users if f"{key}:{u.id}" not in told]
     if not users:
         return
     with link_context():

@@ -158,7 +158,7 @@ def set_grant_terms(*, actor, project, grantee: str, restriction: str, persons_s
     if snapshot is None or str(project.id) not in snapshot.result["winners"]:
         raise DomainError(_l("Grant terms can be written only for funded projects."))
     if persons_served is not None and not 0 <= persons_served <= MAX_SERVED:
-        raise DomainError(_l("People served is a whole number from 0 to %(n)s."), n=f"{MAX_SERVED:,}")
+        raise DomainError(_l("The number of people it should serve must be a whole number from 0 to %(n)s."), n=f"{MAX_SERVED:,}")
     new = {"grantee": clean_text(grantee, field=_l("Who carries it out"), limits=MAX_GRANTEE, one_line=True),
            "restriction": clean_text(restriction, field=_l("What the money may be spent on"), limits=(10, MAX_TERMS)),
            "persons_served": persons_served,
@@ -171,7 +171,7 @@ def set_grant_terms(*, actor, project, grantee: str, restriction: str, persons_s
         setattr(terms, name, value)
     terms.updated_at = utcnow()
     db.session.add(terms)
-    record("grant.terms", actor=actor, obj=project, data={"changed": changed})
+    record("grant.terms", actor=actor, obj=project, data={"changed": changed, **{name: new[name] for name in changed}})
     return terms
 
 

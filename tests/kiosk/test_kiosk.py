@@ -7,13 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from pb import clock
+from pb.cycles.services import update_cycle
 from pb.db import db
 from pb.enums import Channel, Role
 from pb.errors import NotAllowed
 from pb.kiosk.models import KioskSession
 from pb.kiosk.paper_services import open_batch
-from pb.kiosk.services import open_session
+from pb.kiosk.services import cast_at_kiosk, open_session
+from pb.kiosk.services import check_in as check_in_at_kiosk
 from pb.voting.models import Ballot
+from tests.admin.test_cycles import edit_data, post
 from tests.conftest import csrf_from, login
 from tests.kiosk.conftest import check_in, kiosk_cast
 from tests.voting.conftest import enter_code, ranks
@@ -195,3 +198,31 @@ def test_no_kiosk_or_paper_batch_where_the_cycle_does_not_use_them(app, make, si
         open_session(actor=liaison, cycle=cycle, site=site, device_token="d")
     with pytest.raises(NotAllowed, match="does not use kiosks"):
         open_batch(actor=liaison, cycle=cycle, site=site, received_on=clock.today(), received_count=3)
+
+
+def test_kiosks_cannot_be_turned_off_while_one_is_open_nor_take_ballots_after(app, make, kiosk_client, voting_cycle):
+    """Staff are told to close the open kiosk first; if kiosks go off anyway (outside the staff
+    page), a check-in and a cast at the still-open kiosk are refused and store nothing."""
+    cycle, ids = voting_cycle
+    client, kiosk_id = kiosk_client
+    staff = app.test_client()
+    login(staff, make.user(Role.staff))
+    response = post(staff, f"/admin/cycles/{cycle.slug}/edit", edit_data(cycle, areas=""))  # box unticked
+    assert response.status_code == 400 and "before turning kiosks off" in response.get_data(as_text=True)
+    db.session.refresh(cycle)
+    assert cycle.use_kiosks is True
+    kiosk = db.session.get(KioskSession, kiosk_id)
+    credential = check_in_service(kiosk, cycle)
+    update_cycle(actor=None, cycle=cycle, use_kiosks=False)
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="does not use kiosks"):
+        check_in_service(kiosk, cycle, name="Other Person")
+    with pytest.raises(NotAllowed, match="does not use kiosks"):
+        cast_at_kiosk(kiosk=kiosk, credential=credential, ranking=[ids[0]], locale="en")
+    db.session.rollback()
+    assert ballots() == []
+
+
+def check_in_service(kiosk, cycle, name="Lan Tran"):
+    return check_in_at_kiosk(actor=None, kiosk=kiosk, name=name, birth_date=clock.today().replace(year=1975),
+                             area=cycle.areas[0], today=clock.today())

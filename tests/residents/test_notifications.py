@@ -125,7 +125,7 @@ def test_voting_opens_and_closes_soon_only_for_people_who_took_part_and_asked(ma
     """'Voting is open' and, within the reminder lead, one 'closes soon' reach people who took
     part in the cycle and turned the choice on; not the ones who did not ask, not strangers, and
     the closing note skips whoever voted from their own account."""
-    staff, asked, did_not_ask = people
+    staff, did_not_ask, asked = people  # asked reads English; the Spanish reader did not ask
     stranger, voter = make.user(Role.resident), make.user(Role.resident)
     for person in (asked, stranger, voter):
         person.notify_voting = True
@@ -173,7 +173,7 @@ def test_voting_emails_are_a_choice_on_the_account_page(app, make):
 
 def test_the_reminder_lead_is_a_setting(app, make, people):
     """With VOTING_REMINDER_HOURS at 72, three days before the close is already due."""
-    staff, asked, _ = people
+    staff, _, asked = people
     asked.notify_voting = True
     cycle = make.cycle(phase=Phase.development, actor=staff)
     follow(user=asked, project=make.project(cycle, actor=staff))
@@ -186,7 +186,7 @@ def test_the_reminder_lead_is_a_setting(app, make, people):
 
 def test_the_mail_worker_queues_the_closing_note(make, people, runner):
     """`flask pb mail send` from cron queues the closing note when it is due, and only once."""
-    staff, asked, _ = people
+    staff, _, asked = people
     asked.notify_voting = True
     cycle = make.cycle(phase=Phase.development, actor=staff)
     follow(user=asked, project=make.project(cycle, actor=staff))
