@@ -7,7 +7,7 @@ import json
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime, format_number, format_percent, get_locale
+from flask_babel import format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.i18n.content import Localized
+from pb.i18n.filters import format_datetime
 from pb.lifecycle import services as lifecycle
 from pb.proposals.models import Project
 from pb.proposals.money import InvalidMoney, parse_money
@@ -96,7 +97,7 @@ def publish(snapshot_id: int):
 @bp.get("/cycles/<slug>/results")
 @public
 def public_results(slug: str):
-    cycle = get_cycle_or_404(slug)
+    cycle = get_cycle_or_404(slug, load=("areas",))  # results by area, turnout of the eligible
     snapshot = queries.published_or_404(cycle)
     explained = _explained(cycle, snapshot)
     seal = db.session.get(BoxSeal, cycle.id)
