@@ -89,6 +89,7 @@ POLICY = {
     "kiosk.timeout": {Role.liaison, Role.staff},
     "survey.charts": {Role.staff},
     "survey.close_paper": {Role.liaison, Role.staff},
+    "survey.edit_question": {Role.staff},
     "survey.equity": PUBLIC,
     "survey.import_population": {Role.staff},
     "survey.kiosk": {Role.liaison, Role.staff},
@@ -96,8 +97,10 @@ POLICY = {
     "survey.paper": {Role.liaison, Role.staff},
     "survey.paper_batch": {Role.liaison, Role.staff},
     "survey.population": {Role.staff},
+    "survey.questions": {Role.staff},
     "survey.record": {Role.staff},
     "survey.record_csv": {Role.staff},
+    "survey.remove_question": {Role.staff},
     "survey.report": {Role.staff},
     "survey.switch_turnout": {Role.staff},
     "survey.turnout_page": {Role.staff},
@@ -187,7 +190,7 @@ def sample_url(app, endpoint: str, cycle, method: str | None = None) -> tuple[st
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"slug": cycle.slug, "code": "es", "project_id": 1, "idea_id": 1, "token": "x", "kiosk_id": 1, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Cycle", "object_id": cycle.id, "field": "title", "lang": "es",
-              "comment_id": 1, "area_id": 1, "survey_batch_id": 1, "update_id": 1,
+              "comment_id": 1, "area_id": 1, "survey_batch_id": 1, "update_id": 1, "question_id": 1,
               "user_id": 1}
     method = method or ("POST" if "POST" in rule.methods and "GET" not in rule.methods else "GET")
     with app.test_request_context():

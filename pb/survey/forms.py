@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectMultipleField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
-from pb.survey.questions import PREFER_NOT, QUESTIONS
+from pb.survey.questions import PREFER_NOT, QUESTIONS, Question
 
 PREFER_NOT_LABEL = _l("Prefer not to say")
 
@@ -18,13 +26,14 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def survey_form(areas: list[tuple[str, str]]) -> FlaskForm:
-    """A form with one optional field per standard question (areas are the cycle's)."""
+def survey_form(areas: list[tuple[str, str]], own: tuple[Question, ...] = ()) -> FlaskForm:
+    """A form with one optional field per standard question (areas are the cycle's), then one
+    per question of the cycle's own."""
 
     class SurveyForm(FlaskForm):
         pass
 
-    for question in QUESTIONS:
+    for question in (*QUESTIONS, *own):
         choices = [*(areas if question.key == "area" else question.bands), (PREFER_NOT, PREFER_NOT_LABEL)]
         field = (MultiCheckbox if question.multiple else RadioField)(
             question.label, choices=choices, validators=[Optional()], validate_choice=False)
@@ -32,12 +41,21 @@ def survey_form(areas: list[tuple[str, str]]) -> FlaskForm:
     return SurveyForm()
 
 
-def raw_answers(form) -> dict:
-    return {q.key: getattr(form, q.key).data for q in QUESTIONS}
+def raw_answers(form, questions) -> dict:
+    return {q.key: getattr(form, q.key).data for q in questions}
 
 
 class EmptyForm(FlaskForm):
     """A button: the CSRF token is all it carries."""
+
+
+class OwnQuestionForm(FlaskForm):
+    """One of the cycle's own survey questions (the service checks the rules and says what is wrong)."""
+
+    text = StringField(_l("Question"))
+    options = TextAreaField(_l("Answers, one on each line (2 to 10)"))
+    multiple = BooleanField(_l("People may choose more than one answer"))
+    locale = SelectField(_l("Written in"), validate_choice=False)
 
 
 class LiveTurnoutForm(FlaskForm):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.db import UTCDateTime, db, random_key, utcnow
@@ -41,6 +41,44 @@ class SurveyTicketUse(db.Model):
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), primary_key=True)
     ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SurveyQuestion(db.Model):
+    """A question a cycle adds after the standard ones, written by staff before voting opens.
+
+    Its answers are stored under the stable key "q<id>", and its options under "o1".."oN" in
+    the order of the lines of `options`, so translations and edits never change a stored key.
+    `text` and `options` go through the translation queue (`locale` is the language they were
+    written in).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(300))
+    options: Mapped[str] = mapped_column(Text)  # one answer option per line
+    multiple: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(16))
+
+    @property
+    def key(self) -> str:
+        return f"q{self.id}"
+
+    @property
+    def option_lines(self) -> list[str]:
+        return option_lines(self.options)
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [f"o{n}" for n in range(1, len(self.option_lines) + 1)]
+
+    def __repr__(self) -> str:
+        return f"<SurveyQuestion {self.id}>"
+
+
+def option_lines(text: str) -> list[str]:
+    """The non-blank lines of an options text, trimmed (the n-th is option "o<n>")."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class SurveyBatch(db.Model):

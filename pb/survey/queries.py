@@ -19,9 +19,17 @@ from sqlalchemy import select
 from pb.cycles.models import Cycle
 from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase
+from pb.i18n.content import Localized, Shown
 from pb.kiosk.models import Site
 from pb.proposals.models import Idea
-from pb.survey.models import PopulationCount, SurveyBatch, SurveyResponse, TurnoutDay
+from pb.survey.models import (
+    PopulationCount,
+    SurveyBatch,
+    SurveyQuestion,
+    SurveyResponse,
+    TurnoutDay,
+    option_lines,
+)
 from pb.survey.questions import (
     BY_KEY,
     NOT_ANSWERED,
@@ -71,6 +79,36 @@ class Comparison:
     question: Question
     rows: list[BandRow]
     answered: int | None  # all answers (selections, for a multi-select question), or None
+
+
+def get_question_or_404(question_id: int) -> SurveyQuestion:
+    question = db.session.get(SurveyQuestion, question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def own_questions(cycle: Cycle, locale: str) -> tuple[Question, ...]:
+    """The cycle's own questions as survey questions, in the reader's language when both the
+    question and its options have a reviewed translation with as many answers as the original;
+    otherwise in the original language (never half and half). Options keep their keys."""
+    rows = list(db.session.scalars(select(SurveyQuestion).filter_by(cycle_id=cycle.id)
+                                   .order_by(SurveyQuestion.position, SurveyQuestion.id)))
+    shown = Localized(rows, locale)
+    questions = []
+    for row in rows:
+        text, options = shown(row, "text"), shown(row, "options")
+        lines = option_lines(options.text)
+        if text.pending or options.pending or len(lines) != len(row.option_lines):
+            text, lines = Shown(row.text, row.locale, pending=True), row.option_lines  # all in the original
+        questions.append(Question(row.key, text.text, text.text, tuple(zip(row.option_keys, lines, strict=True)),
+                                  multiple=row.multiple, locale=text.locale))
+    return tuple(questions)
+
+
+def all_questions(cycle: Cycle, locale: str) -> tuple[Question, ...]:
+    """The standard questions, then the cycle's own (for reports: no census figures for these)."""
+    return (*QUESTIONS, *own_questions(cycle, locale))
 
 
 def get_batch_or_404(batch_id: int) -> SurveyBatch:

@@ -22,6 +22,7 @@ class Question:
     topic: object  # a short name for tables and summaries
     bands: tuple[tuple[str, object], ...]
     multiple: bool = False
+    locale: str = ""  # a cycle's own question: the language its words are shown in
 
 
 QUESTIONS: tuple[Question, ...] = (

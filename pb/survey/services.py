@@ -25,18 +25,26 @@ from pb.cycles.queries import lock_cycle
 from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, WrongPhase
+from pb.i18n.models import ContentTranslation
+from pb.proposals.services import EDITABLE_PHASES
 from pb.survey.models import (
     PopulationCount,
     SurveyBatch,
+    SurveyQuestion,
     SurveyResponse,
     SurveyTicketUse,
     TurnoutDay,
+    option_lines,
 )
 from pb.survey.questions import BY_KEY, PREFER_NOT, QUESTIONS, bands
+from pb.translations.services import register_translatable
 from pb.voting.models import VoterRollEntry
 from pb.voting.seal import MIN_GROUP, _rewrite_in_random_order
 
 MAX_POPULATION = 100_000_000  # more people than any service area; a typo, not a census
+MAX_OWN_QUESTIONS = 10  # a cycle's own questions, after the standard ones
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+MAX_QUESTION, MAX_OPTION = 300, 200
 
 
 class AlreadyAnswered(DomainError):
@@ -66,21 +74,33 @@ def _ticket_hash(ticket: str) -> str:
     return hmac.new(key, f"survey-ticket\x1f{ticket}".encode(), hashlib.sha256).hexdigest()
 
 
+def own_questions(cycle: Cycle) -> list[SurveyQuestion]:
+    """The cycle's own survey questions, in order."""
+    return list(db.session.scalars(select(SurveyQuestion).filter_by(cycle_id=cycle.id)
+                                   .order_by(SurveyQuestion.position, SurveyQuestion.id)))
+
+
+register_translatable(SurveyQuestion, ("text", "options"), in_cycle=own_questions)
+
+
 def clean_answers(cycle: Cycle, raw: dict) -> dict:
-    """Keep the answers given, checked against the questions; blank questions are left out."""
+    """Keep the answers given, checked against the questions (the standard ones, then the
+    cycle's own); blank questions are left out."""
     areas = [a.slug for a in cycle.areas]
+    asked = [(q.key, set(bands(q, areas)), q.multiple) for q in QUESTIONS]
+    asked += [(q.key, set(q.option_keys), q.multiple) for q in own_questions(cycle)]
     answers = {}
-    for question in QUESTIONS:
-        value = raw.get(question.key)
-        allowed = set(bands(question, areas)) | {PREFER_NOT}
+    for key, keys, multiple in asked:
+        value = raw.get(key)
+        allowed = keys | {PREFER_NOT}
         chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
         if not chosen:
             continue
-        if any(v not in allowed for v in chosen) or (len(chosen) > 1 and not question.multiple):
+        if any(v not in allowed for v in chosen) or (len(chosen) > 1 and not multiple):
             raise DomainError(_l("Choose answers from the lists."))
         if PREFER_NOT in chosen and len(chosen) > 1:
             raise DomainError(_l("Choose groups or “Prefer not to say”, not both."))
-        answers[question.key] = sorted(set(chosen)) if question.multiple else chosen[0]
+        answers[key] = sorted(set(chosen)) if multiple else chosen[0]
     return answers
 
 
@@ -107,6 +127,67 @@ def submit_response(*, cycle: Cycle, ticket: dict, raw: dict, locale: str) -> Su
     db.session.add(response)
     db.session.flush()
     return response
+
+
+def _check_questions_editable(cycle: Cycle) -> None:
+    # The ballot's lock and phases: an edit commits before voting opens, or sees it has opened.
+    lock_cycle(cycle, exclusive=False)
+    if cycle.phase not in EDITABLE_PHASES:
+        raise WrongPhase(_l("The survey questions are locked: they cannot change once voting has opened."))
+
+
+def _clean_question(cycle: Cycle, text: str, options: str, locale: str) -> tuple[str, str]:
+    """The question and its options, checked; one clear message for the first problem."""
+    text, lines = (text or "").strip(), option_lines(options)
+    if not text or len(text) > MAX_QUESTION:
+        raise DomainError(_l("Write the question (up to %(n)d characters).", n=MAX_QUESTION))
+    if not MIN_OPTIONS <= len(lines) <= MAX_OPTIONS:
+        raise DomainError(_l("Write from %(min)d to %(max)d answers, one on each line.",
+                             min=MIN_OPTIONS, max=MAX_OPTIONS))
+    if any(len(line) > MAX_OPTION for line in lines):
+        raise DomainError(_l("Each answer can have up to %(n)d characters.", n=MAX_OPTION))
+    if len({line.casefold() for line in lines}) != len(lines):
+        raise DomainError(_l("Each answer must be different."))
+    if locale not in cycle.locales:
+        raise DomainError(_l("Choose one of the cycle's languages."))
+    return text, "\n".join(lines)
+
+
+def add_question(*, actor, cycle: Cycle, text: str, options: str, multiple: bool, locale: str) -> SurveyQuestion:
+    """Add one of the cycle's own survey questions, after the others (only before voting)."""
+    text, options = _clean_question(cycle, text, options, locale)
+    _check_questions_editable(cycle)
+    mine = own_questions(cycle)
+    if len(mine) >= MAX_OWN_QUESTIONS:
+        raise DomainError(_l("A cycle can add up to %(n)d questions of its own.", n=MAX_OWN_QUESTIONS))
+    question = SurveyQuestion(cycle_id=cycle.id, position=max((q.position for q in mine), default=0) + 1,
+                              text=text, options=options, multiple=bool(multiple), locale=locale)
+    db.session.add(question)
+    db.session.flush()
+    record("survey.question_add", actor=actor, obj=question, data={"text": text, "options": options})
+    return question
+
+
+def edit_question(*, actor, question: SurveyQuestion, text: str, options: str, multiple: bool,
+                  locale: str) -> SurveyQuestion:
+    """Change one of the cycle's own questions (only before voting); its translations then
+    show as changed in the queue until they are checked again."""
+    cycle = db.session.get(Cycle, question.cycle_id)
+    text, options = _clean_question(cycle, text, options, locale)
+    _check_questions_editable(cycle)
+    question.text, question.options, question.multiple, question.locale = text, options, bool(multiple), locale
+    db.session.flush()
+    record("survey.question_edit", actor=actor, obj=question, data={"text": text, "options": options})
+    return question
+
+
+def remove_question(*, actor, question: SurveyQuestion) -> None:
+    """Remove one of the cycle's own questions and its translations (only before voting)."""
+    _check_questions_editable(db.session.get(Cycle, question.cycle_id))
+    db.session.execute(delete(ContentTranslation).filter_by(object_type="SurveyQuestion", object_id=question.id))
+    record("survey.question_remove", actor=actor, obj=question, data={"text": question.text})
+    db.session.delete(question)
+    db.session.flush()
 
 
 def open_survey_batch(*, actor, cycle: Cycle) -> SurveyBatch:

@@ -4,23 +4,25 @@ and the community-benefit record (HTML to print, and CSV)."""
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from pb.accounts.access import staff_only
+from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Phase
 from pb.errors import DomainError
 from pb.proposals.models import Project
+from pb.proposals.services import EDITABLE_PHASES
 from pb.results.models import ProgressUpdate
 from pb.results.queries import turnout
 from pb.results.services import current_snapshot, grant_terms
 from pb.survey import queries, services
 from pb.survey.export import csv_text
-from pb.survey.forms import EmptyForm, LiveTurnoutForm, PopulationImportForm
+from pb.survey.forms import EmptyForm, LiveTurnoutForm, OwnQuestionForm, PopulationImportForm
 from pb.survey.questions import QUESTIONS, bands
 from pb.survey.suppression import PUBLIC_MIN, STAFF_MIN
 from pb.survey.views import bp
@@ -83,15 +85,77 @@ def import_population(slug: str):
                            figures=queries.population(cycle), import_form=form), 400
 
 
+def _question_form(cycle, question=None) -> OwnQuestionForm:
+    form = OwnQuestionForm(obj=question, locale=question.locale if question else cycle.locale)
+    form.locale.choices = list(cycle.locales)
+    return form
+
+
+def _questions_page(cycle, form, error=None, editing=None):
+    return render_template("survey/questions.html", cycle=cycle, form=form, error=error, editing=editing,
+                           questions=services.own_questions(cycle), remove_form=EmptyForm(),
+                           editable=cycle.phase in EDITABLE_PHASES), 400 if form.is_submitted() else 200
+
+
+def _save_question(change, cycle, form, editing=None):
+    """Run an add or edit; a refusal shows the form again with the message, nothing saved."""
+    try:
+        with transaction():
+            change()
+    except DomainError as e:
+        return _questions_page(cycle, form, str(e), editing)
+    flash(_("The question is saved. Its translations go through the translation queue."), "success")
+    return redirect(url_for("survey.questions", slug=cycle.slug))
+
+
+@bp.route("/admin/cycles/<slug>/survey-questions", methods=["GET", "POST"])
+@staff_only
+def questions(slug: str):
+    """The cycle's own survey questions, after the standard ones: add, change or remove them
+    until voting opens."""
+    cycle = get_cycle_or_404(slug, include_draft=True)
+    form = _question_form(cycle)
+    if not form.validate_on_submit():
+        return _questions_page(cycle, form)
+    return _save_question(lambda: services.add_question(
+        actor=current_user, cycle=cycle, text=form.text.data, options=form.options.data,
+        multiple=form.multiple.data, locale=form.locale.data), cycle, form)
+
+
+@bp.route("/admin/survey-questions/<id:question_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit_question(question_id: int):
+    question = queries.get_question_or_404(question_id)
+    cycle = db.session.get(Cycle, question.cycle_id)
+    form = _question_form(cycle, question)
+    if not form.validate_on_submit():
+        return _questions_page(cycle, form, editing=question)
+    return _save_question(lambda: services.edit_question(
+        actor=current_user, question=question, text=form.text.data, options=form.options.data,
+        multiple=form.multiple.data, locale=form.locale.data), cycle, form, question)
+
+
+@bp.post("/admin/survey-questions/<id:question_id>/remove")
+@staff_only
+def remove_question(question_id: int):
+    question = queries.get_question_or_404(question_id)
+    then = url_for("survey.questions", slug=db.session.get(Cycle, question.cycle_id).slug)
+    if not EmptyForm().validate_on_submit():
+        return redirect(then)
+    return run_action(lambda: services.remove_question(actor=current_user, question=question),
+                      success=_("The question is removed."), then=then)
+
+
 def _report(cycle, threshold: int) -> dict:
     answers = queries.responses(cycle)
     area = next((a for a in cycle.all_areas if a.slug == request.args.get("area")), None)
     mine = queries.in_area(cycle, answers, area.id) if area else answers
+    asked = queries.all_questions(cycle, str(get_locale()))
     return {"cycle": cycle, "area": area, "min_cell": threshold, "closed": cycle.phase in queries.VOTING_OVER,
             "comparisons": [queries.compare(cycle, mine, q, threshold, area_id=area.id if area else None)
-                            for q in QUESTIONS],
-            "by_channel": {q.key: queries.crosstab(cycle, mine, q, "channel", threshold) for q in QUESTIONS},
-            "by_language": {q.key: queries.crosstab(cycle, mine, q, "language", threshold) for q in QUESTIONS},
+                            for q in asked],
+            "by_channel": {q.key: queries.crosstab(cycle, mine, q, "channel", threshold) for q in asked},
+            "by_language": {q.key: queries.crosstab(cycle, mine, q, "language", threshold) for q in asked},
             "summaries": queries.summaries(cycle, answers, threshold), "names": queries.area_names(cycle)}
 
 
@@ -142,7 +206,8 @@ def _record(cycle) -> dict:
     return {"cycle": cycle, "process": queries.process_facts(cycle), "snapshot": snapshot, "funded": funded,
             "updates": updates, "grants": grant_terms(funded), "seal": db.session.get(BoxSeal, cycle.id), "min_cell": PUBLIC_MIN,
             "ballots": turnout(cycle) if snapshot else None, "ideas": queries.idea_counts(cycle),
-            "comparisons": [queries.compare(cycle, answers, q, PUBLIC_MIN) for q in QUESTIONS] if snapshot else [],
+            "comparisons": [queries.compare(cycle, answers, q, PUBLIC_MIN)
+                            for q in queries.all_questions(cycle, str(get_locale()))] if snapshot else [],
             "summaries": queries.summaries(cycle, answers, PUBLIC_MIN) if snapshot else []}
 
 

@@ -35,15 +35,17 @@ def _no_store(response):
     return response
 
 
-def _form(cycle: Cycle):
-    return survey_form([(a.slug, a.name) for a in cycle.areas])
+def _form(cycle: Cycle, locale: str):
+    """The survey form and its questions: the standard ones, then the cycle's own in `locale`."""
+    own = queries.own_questions(cycle, locale)
+    return survey_form([(a.slug, a.name) for a in cycle.areas], own), (*QUESTIONS, *own)
 
 
-def _answer(cycle: Cycle, ticket: dict, form, locale: str):
+def _answer(cycle: Cycle, ticket: dict, form, questions, locale: str):
     """Store the answers; (error message or None, whether the ticket is now spent)."""
     try:
         with transaction():
-            services.submit_response(cycle=cycle, ticket=ticket, raw=raw_answers(form), locale=locale)
+            services.submit_response(cycle=cycle, ticket=ticket, raw=raw_answers(form, questions), locale=locale)
     except (services.AlreadyAnswered, WrongPhase) as error:
         return str(error), True
     except DomainError as error:
@@ -59,15 +61,15 @@ def online(slug: str):
     ticket = session.get("survey")
     if not ticket or ticket.get("cycle") != cycle.id:
         return render_template("survey/none.html", cycle=cycle)
-    form, error = _form(cycle), None
+    (form, questions), error = _form(cycle, str(get_locale())), None
     if form.validate_on_submit():
-        error, spent = _answer(cycle, ticket, form, str(get_locale()))
+        error, spent = _answer(cycle, ticket, form, questions, str(get_locale()))
         if spent:
             session.pop("survey", None)
             flash(error or _("Thank you for answering the survey."), "error" if error else "success")
             return redirect(url_for("cycles.detail", slug=slug))
     status = 400 if form.is_submitted() else 200
-    return render_template("survey/form.html", cycle=cycle, form=form, error=error, questions=QUESTIONS,
+    return render_template("survey/form.html", cycle=cycle, form=form, error=error, questions=questions,
                            skip=url_for("cycles.detail", slug=slug)), status
 
 
@@ -92,14 +94,14 @@ def kiosk(kiosk_id: int):
     if ticket is None:
         return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
     with force_locale(ticket["locale"] or cycle.locale):
-        form, error = _form(cycle), None
+        (form, questions), error = _form(cycle, ticket["locale"] or cycle.locale), None
         if form.validate_on_submit():
-            error, spent = _answer(cycle, ticket, form, ticket["locale"])
+            error, spent = _answer(cycle, ticket, form, questions, ticket["locale"])
             if spent:
                 session.pop("kiosk_survey", None)
                 flash(error or _("Thank you for answering the survey."), "error" if error else "success")
                 return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
-        page = render_template("survey/form.html", cycle=cycle, form=form, error=error, questions=QUESTIONS,
+        page = render_template("survey/form.html", cycle=cycle, form=form, error=error, questions=questions,
                                layout="kiosk/base.html", skip=url_for("kiosk.start", kiosk_id=kiosk_id))
     return page, 400 if form.is_submitted() else 200
 
@@ -128,18 +130,18 @@ def paper_batch(survey_batch_id: int):
     """Type one paper survey form; the page comes back empty for the next one."""
     batch = queries.get_batch_or_404(survey_batch_id)
     cycle = db.session.get(Cycle, batch.cycle_id)
-    form, error = _form(cycle), None
+    (form, questions), error = _form(cycle, str(get_locale())), None
     if form.validate_on_submit():
         try:
             with transaction():
-                services.enter_paper_survey(actor=current_user, batch=batch, raw=raw_answers(form))
+                services.enter_paper_survey(actor=current_user, batch=batch, raw=raw_answers(form, questions))
         except DomainError as e:
             error = str(e)
         else:
             flash(_("Saved. Type the next form."), "success")
             return redirect(url_for("survey.paper_batch", survey_batch_id=batch.id))
     return render_template("survey/paper_batch.html", cycle=cycle, batch=batch, form=form, error=error,
-                           questions=QUESTIONS, close_form=EmptyForm()), 400 if form.is_submitted() else 200
+                           questions=questions, close_form=EmptyForm()), 400 if form.is_submitted() else 200
 
 
 @bp.post("/kiosk/paper-surveys/<id:survey_batch_id>/close")
@@ -161,7 +163,8 @@ def equity(slug: str):
     published_or_404(cycle)
     answers = queries.responses(cycle)
     return render_template("survey/equity.html", cycle=cycle, min_cell=PUBLIC_MIN,
-                           comparisons=[queries.compare(cycle, answers, q, PUBLIC_MIN) for q in QUESTIONS],
+                           comparisons=[queries.compare(cycle, answers, q, PUBLIC_MIN)
+                                        for q in queries.all_questions(cycle, str(get_locale()))],
                            summaries=queries.summaries(cycle, answers, PUBLIC_MIN))
 
 

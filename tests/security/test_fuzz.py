@@ -16,6 +16,7 @@ from pb.enums import Phase, Role
 from pb.kiosk.services import add_site
 from pb.notifications.notify import unsubscribe_token
 from pb.results.models import ProgressUpdate
+from pb.survey.services import add_question
 from pb.voting.services import issue_access_codes
 from tests.conftest import csrf_from, login
 from tests.security.conftest import LONG, stored_counts, url_map_routes
@@ -149,6 +150,9 @@ FIELDS = {
     "survey.population": ("pop-age-18_24", "pop-age-25_34", "pop-gender-woman", "pop-income-under_25k"),
     "survey.import_population": ("text",),
     "survey.switch_turnout": ("on",),
+    "survey.questions": ("text", "options", "multiple", "locale"),
+    "survey.edit_question": ("text", "options", "multiple", "locale"),
+    "survey.remove_question": (),
 }
 # GET pages that read query parameters.
 QUERY_FIELDS = {
@@ -220,6 +224,9 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "title": "A reading room", "body": "A quiet reading room at the library.", "category": "other",
         "area": "", "locale": "en", "csrf_token": csrf_from(resident.get("/login", follow_redirects=True).get_data(as_text=True))})
     own_idea_id = int(own.location.rsplit("/", 1)[1]) if own.status_code == 302 else 1
+    own_question = add_question(actor=None, cycle=ideas_cycle, text="Do you use the clinic?",  # to edit, remove
+                                options="Yes\nNo", multiple=False, locale="en")
+    db.session.commit()
     s, v = cycle.slug, ideas_cycle.slug
     urls = {
         "accounts.login": (anon, "/login"), "accounts.second_factor": (anon, "/login/code"),
@@ -299,6 +306,9 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "survey.population": (staff, f"/admin/cycles/{v}/population"),
         "survey.import_population": (staff, f"/admin/cycles/{v}/population/import"),
         "survey.switch_turnout": (staff, f"/admin/cycles/{v}/turnout"),
+        "survey.questions": (staff, f"/admin/cycles/{v}/survey-questions"),
+        "survey.edit_question": (staff, f"/admin/survey-questions/{own_question.id}/edit"),
+        "survey.remove_question": (staff, f"/admin/survey-questions/{own_question.id}/remove"),
     }
     names = {"p0": ids[0], "p1": ids[1], "p2": ids[2]}
     found = [Target(e, c, u, "POST", tuple(f.format(**names) for f in FIELDS[e])) for e, (c, u) in urls.items()
