@@ -191,10 +191,9 @@ def mail_send_command(loop, every):
     """Queue the voting reminders that are due, then deliver the queued mail that is due (from
     cron, or as a loop); failures stay queued."""
     while True:
-        try:
+        try:  # each step runs in its own transaction(), which rolls back what it began
             queue_timed_mail()  # reminders and closing notes: one cron entry does both
         except Exception as error:  # noqa: BLE001  (a locked database must not stop password and voting links)
-            db.session.rollback()
             click.echo(f"mail: the timed mail was not queued this time ({type(error).__name__}); trying next run.",
                        err=True)
         outcomes = deliver_due()
