@@ -81,7 +81,8 @@ def test_staff_and_kiosk_pages_pass_axe(browser, live_server, demo):
                                                 "/admin/cycles/eastside-2027/exports",
                                                 "/admin/cycles/eastside-2027/operations",
                                                 "/admin/cycles/northgate-2026/community-benefit",
-                                                "/admin/cycles/northgate-2026/equity"]),
+                                                "/admin/cycles/northgate-2026/equity",
+                                                "/admin/cycles/eastside-2027/survey-questions"]),
                         ("liaison@example.org", ["/kiosk/"])):
         page.goto("/login")
         page.fill("#email", email)
