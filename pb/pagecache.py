@@ -60,6 +60,9 @@ class PageCache:
                 self.pages.popitem(last=False)
 
 
+HEAD = select(func.max(AuditEvent.seq))  # built once: rebuilding it cost ~10% of a cached page
+
+
 def register_page_cache(app: Flask) -> None:
     cache = PageCache()
     app.extensions["pb_page_cache"] = cache
@@ -70,7 +73,7 @@ def register_page_cache(app: Flask) -> None:
             return None
         # The head is read before anything else, so a page stored under it can only be older
         # than or equal to the data it shows, never newer (see the module docstring).
-        head = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+        head = db.session.scalar(HEAD) or 0
         g.page_cache_key = (request.full_path, str(get_locale()), clock.today().isoformat(), head)
         page = cache.get(g.page_cache_key)
         if page is None:

@@ -10,6 +10,7 @@ from flask.globals import _cv_request
 from werkzeug.routing import IntegerConverter
 
 URLS_KEPT = 4096
+LONGEST_KEPT = 200  # longer values (a visitor's query string in next=) are built, not kept
 
 
 class IdConverter(IntegerConverter):
@@ -42,7 +43,8 @@ def remember_template_urls(app: Flask) -> None:
             return build(endpoint, **values)
         except KeyError:
             pass
-        if any(name[:1] == "_" for name in values):
+        if any(name[:1] == "_" or (type(value) is str and len(value) > LONGEST_KEPT)
+               for name, value in values.items()):  # an option, or a visitor's long text (next=...)
             return build(endpoint, **values)
         url = build(endpoint, **values)
         if len(built) >= URLS_KEPT:
@@ -50,6 +52,7 @@ def remember_template_urls(app: Flask) -> None:
         built[key] = url
         return url
 
+    url_for.kept = built  # for tests: what is remembered
     app.jinja_env.globals["url_for"] = app.extensions["pb_url_for"] = url_for
 
 

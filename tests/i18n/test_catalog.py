@@ -62,6 +62,20 @@ def test_template_urls_follow_the_script_root(app):
             == "/ideas/1 /language/es?next=/a?b%3D1"
 
 
+def test_visitors_long_query_strings_are_not_remembered(app, client):
+    """Pages link to each language with next=<this page's path and query>; a visitor's long
+    query strings are built each time, so they cannot fill the remembered URLs."""
+    from pb.urls import URLS_KEPT
+
+    for n in range(50):
+        assert client.get(f"/?q={n}{'x' * 300}").status_code == 200
+    page = client.get("/?q=" + "y" * 300).get_data(as_text=True)
+    assert "y" * 300 in page  # the language links still carry it
+    kept = app.extensions["pb_url_for"].kept
+    assert kept and len(kept) <= URLS_KEPT
+    assert not any("x" * 300 in url for url in kept.values())
+
+
 def test_markup_formatting_matches_markupsafe():
     """Translated HTML strings format exactly as Markup's own % does: values escaped, numbers
     formatted, odd cases (a %d given a digit string, %r, %%) left to Markup itself."""
