@@ -9,7 +9,7 @@ from pb.deliberation.services import post_comment
 from pb.enums import IdeaStatus, Phase, Role
 from pb.lifecycle.services import advance
 from pb.proposals.services import review_idea, submit_idea
-from tests.conftest import login, make_app
+from tests.conftest import _empty_all_tables, login, make_app
 
 
 @pytest.fixture
@@ -148,3 +148,15 @@ def test_two_app_servers_never_serve_a_stale_page(app, make, cycle, database_url
     with other_server.app_context():
         assert "Second server idea" in other_server.test_client().get(url).get_data(as_text=True)
         db.session.remove()
+
+
+def test_a_restored_or_rebuilt_database_is_never_served_old_pages(app, client, make):
+    """The same audit sequence number with other data (a restore, a rebuilt database) is another
+    version: the head's chain hash is part of the key, so the old page is not served."""
+    make.cycle(phase=Phase.ideas, title="Riverside health fund", slug="river")
+    assert "Riverside health fund" in client.get("/").get_data(as_text=True)  # rendered and kept
+    _empty_all_tables()
+    make.n = 0
+    make.cycle(phase=Phase.ideas, title="Hillside health fund", slug="river")  # the same events, other data
+    page = client.get("/").get_data(as_text=True)
+    assert "Hillside health fund" in page and "Riverside" not in page
