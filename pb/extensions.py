@@ -12,4 +12,8 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
-login_manager.session_protection = "strong"
+# Off: with "strong", Flask-Login rewrites every non-empty visitor session (one with only a
+# language) on every request, so the cookie of a parallel request (the favicon, a second tab)
+# overwrote the one that carried a new form token: "this form has expired". Signed-in
+# sessions are protected by their server-side row and a browser check (pb.accounts.sessions).
+login_manager.session_protection = None

@@ -3,7 +3,8 @@
 The signed cookie holds a random session id; the `user_session` table holds its hash. A
 session is valid only while its row exists, so signing out, an idle timeout or
 `end_sessions` (pb.accounts.services) stops every copy of the cookie at once, on every app
-server. Staff, liaison and observer sessions also end after idle time.
+server. Staff, liaison and observer sessions also end after idle time. A session also holds
+a hash of the browser's User-Agent, so its cookie copied into another browser is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def _sid_hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
+def _agent() -> str:
+    return hashlib.sha256(request.headers.get("User-Agent", "").encode()).hexdigest()[:16]
+
+
 def _clear_keeping_locale() -> None:
     """Empty the browser's session; only the language it chose stays."""
     locale = session.get("locale")
@@ -47,6 +52,7 @@ def start_session(user: User) -> None:
     login_user(user)
     sid = secrets.token_urlsafe(32)  # a new session id at every sign-in
     session["sid"] = sid
+    session["agent"] = _agent()
     session["role"] = str(user.role)
     session["seen"] = clock.timestamp()
     db.session.execute(delete(UserSession).where(UserSession.created_at < utcnow() - MAX_SESSION_AGE))
@@ -57,6 +63,8 @@ def session_user(user_id: str) -> User | None:
     """The user of this browser session if its server-side row still exists (the user loader)."""
     sid = session.get("sid")
     if not user_id.isdigit() or not isinstance(sid, str) or int(user_id) >= 2**31:
+        return None
+    if session.get("agent") != _agent():  # a copied cookie in another browser
         return None
     return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
         User.id == int(user_id), UserSession.sid_hash == _sid_hash(sid), User.is_active_account.is_(True),

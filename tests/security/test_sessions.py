@@ -92,3 +92,31 @@ def test_session_table_stores_no_usable_cookie_value(app, client, make):
         sid = s["sid"]
     [stored] = db.session.scalars(select(UserSession.sid_hash))
     assert sid not in stored and len(stored) == 64
+
+
+def test_a_copied_cookie_in_another_browser_is_refused(app, client, make):
+    """The session remembers its browser (a hash of the User-Agent): the same cookie sent by a
+    different browser is not signed in."""
+    login(client, make.user(Role.staff))
+    thief = copy_of(app, client)
+    assert thief.get("/admin/").status_code == 200  # the same browser string: still the session
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    assert signed_out(other.get("/admin/", headers={"User-Agent": "Mozilla/5.0 (another browser)"}))
+    assert client.get("/admin/").status_code == 200  # the owner is unaffected
+
+
+def test_pages_that_change_nothing_send_no_session_cookie(app, client, make):
+    """A visitor with a language chosen: pages and errors that change nothing in the session do
+    not send the cookie back, so a parallel request (the favicon, another tab) cannot overwrite
+    the one that carried a new form token (which made forms say "expired" at random)."""
+    cycle = make.cycle()
+    client.get("/language/es")
+    for url in ("/", "/favicon.ico", "/no-such-page", f"/cycles/{cycle.slug}", f"/cycles/{cycle.slug}/ideas"):
+        response = client.get(url)
+        assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")], url
+    signup = client.get("/signup")  # a form: its token is stored in the session, once
+    token = csrf_from(signup.get_data(as_text=True))
+    client.get("/favicon.ico")
+    response = client.post("/signup", data={"email": "ana@example.org", "method": "link", "csrf_token": token})
+    assert response.status_code == 200 and "expired" not in response.get_data(as_text=True)
