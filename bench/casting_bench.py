@@ -10,10 +10,11 @@ pb.voting.services.issue_access_codes; gunicorn on 127.0.0.1 (stopped by PID aft
 Measured in the same run, in this order:
   1. hello-world: GET /healthz with the same Python client and the same concurrency
      (and with wrk, the C load generator, as a stricter baseline);
-  2. full flow: each voter GET /vote → POST /vote/code → GET /ballot → POST review →
-     POST cast → GET /voted (6 requests). Every 10th voter also replays its cast POST at the
-     same moment with the same session cookie: exactly one of the two must be accepted and
-     the other must get the "already voted" page (409), never an error;
+  2. full flow: each voter GET /vote → POST /vote/code (answered with the ballot) → POST
+     review → POST cast (answered with the confirmation): 4 requests. Every 10th voter also
+     replays its cast POST at the same moment with the same session cookie (a double tap):
+     one ballot must be stored, and each answer is the same confirmation (same tracker) or
+     the "already voted" page (409), never an error or a second ballot;
   3. hello-world again (the baseline is the mean of 1 and 3, which brackets drift);
 then verifies the database: ballots stored = confirmations received, one vote mark per
 credential, every access code used once, every tracker received is in the ballot box.
@@ -41,15 +42,15 @@ SLUG = "eastside-2027"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RANK = re.compile(r'name="rank-(\d+)"')
 TRACKER = re.compile(r'id="tracker">([A-Z0-9-]+)<')
-STEPS = ("start", "code", "ballot", "review", "cast", "voted")
+STEPS = ("start", "code", "review", "cast")
 
 
 class Flow:
     def __init__(self) -> None:
         self.steps = {s: Stats() for s in STEPS}
         self.trackers: list[str] = []
-        self.replays_rejected = 0   # second cast with the same credential answered 409
-        self.replays_accepted = 0   # both casts accepted: exactly-once broken
+        self.replays_rejected = 0   # a double tap stored one ballot (same tracker twice, or a 409)
+        self.replays_accepted = 0   # two different trackers: exactly-once broken
         self.errors: list[str] = []
 
 
@@ -74,9 +75,8 @@ async def vote(flow: Flow, port: int, code: str, replay: bool, rng, other_port: 
     jar, base = Jar(), f"/cycles/{SLUG}"
     _, html, _ = await _step(flow, "start", port, "GET", f"{base}/vote", jar, (200,))
     token = CSRF.search(html).group(1)
-    await _step(flow, "code", port, "POST", f"{base}/vote/code", jar, (302,),
-                {"code": code, "csrf_token": token})
-    _, html, _ = await _step(flow, "ballot", port, "GET", f"{base}/ballot", jar, (200,))
+    _, html, _ = await _step(flow, "code", port, "POST", f"{base}/vote/code", jar, (200,),
+                             {"code": code, "csrf_token": token})  # answered with the ballot
     token, ids = CSRF.search(html).group(1), RANK.findall(html)
     chosen = rng.sample(ids, 5)  # a complete ballot: max_ranks = 5 in the demo cycle
     form = {f"rank-{pid}": str(r) for r, pid in enumerate(chosen, start=1)} | {"csrf_token": token}
@@ -84,24 +84,23 @@ async def vote(flow: Flow, port: int, code: str, replay: bool, rng, other_port: 
                           form | {"step": "review"})
     token = CSRF.search(html).group(1)
     cast_form = form | {"csrf_token": token, "step": "cast"}
-    if replay:  # the same signed session cookie sent twice at once (double click, two tabs)
+    if replay:  # the same signed session cookie sent twice at once (double tap, two tabs)
         # with several servers the two copies go to two different servers
         results = await asyncio.gather(
-            *(_step(flow, "cast", p, "POST", f"{base}/ballot", Jar(jar), (302, 409), cast_form)
+            *(_step(flow, "cast", p, "POST", f"{base}/ballot", Jar(jar), (200, 409), cast_form)
               for p in (port, other_port or port)), return_exceptions=True)
-        statuses = sorted(r[0] for r in results if not isinstance(r, BaseException))
-        if statuses == [302, 409]:
-            flow.replays_rejected += 1
-        elif statuses == [302, 302]:
+        answered = [r for r in results if not isinstance(r, BaseException) and r[0] == 200]
+        trackers = {m.group(1) for r in answered if (m := TRACKER.search(r[1]))}
+        if len(trackers) > 1:
             flow.replays_accepted += 1
-            flow.errors.append("replayed cast accepted twice")
-        if 302 not in statuses:
+            flow.errors.append("a double tap stored two ballots")
+        elif answered:
+            flow.replays_rejected += 1
+        if not answered:
             raise RuntimeError("cast")
-        # the browser keeps the cookies of the accepted answer
-        jar = next(r[2] for r in results if not isinstance(r, BaseException) and r[0] == 302)
+        html = answered[0][1]
     else:
-        await _step(flow, "cast", port, "POST", f"{base}/ballot", jar, (302,), cast_form)
-    _, html, _ = await _step(flow, "voted", port, "GET", f"{base}/voted", jar, (200,))
+        _, html, _ = await _step(flow, "cast", port, "POST", f"{base}/ballot", jar, (200,), cast_form)
     match = TRACKER.search(html)
     if match is None:
         flow.errors.append("voted page without tracker")
@@ -140,7 +139,7 @@ def verify(env: dict[str, str], flow: Flow, codes: list[str], before: int) -> di
     from pb.cycles.models import Cycle
     from pb.db import db
     from pb.enums import CodeStatus
-    from pb.voting.models import AccessCode, Ballot, VoteMark
+    from pb.voting.models import AccessCode, Ballot, Tracker, VoteMark
 
     app = common.app_for(env)
     with app.app_context():
@@ -155,7 +154,7 @@ def verify(env: dict[str, str], flow: Flow, codes: list[str], before: int) -> di
         dup_marks = db.session.execute(
             select(VoteMark.credential).filter_by(cycle_id=cycle.id)
             .group_by(VoteMark.credential).having(func.count() > 1)).all()
-        stored = set(db.session.scalars(select(Ballot.tracker).filter_by(cycle_id=cycle.id)))
+        stored = set(db.session.scalars(select(Tracker.code).filter_by(cycle_id=cycle.id)))
         db.engine.dispose()
     received = flow.trackers
     new_ballots = ballots - before["ballots"]
@@ -254,7 +253,7 @@ def main() -> int:
             "hello_wrk": hello_wrk,
             "flow": {"seconds": round(seconds, 2), "ballots": ballots, "ballots_per_s": round(ballots / seconds, 1),
                      "requests": requests, "requests_per_s": round(req_rps, 1), "errors": errors,
-                     "replays_rejected_409": flow.replays_rejected,
+                     "double_taps_one_ballot": flow.replays_rejected,
                      **{f"p{q}_ms": round(common.percentile(all_lat, q), 1) for q in (50, 95, 99)},
                      "ratio_to_hello_same_client": round(req_rps / hello_rps, 3),
                      "ratio_to_hello_wrk": round(req_rps / hello_wrk["rps"], 3),
