@@ -49,3 +49,21 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def twelve_projects(make):
+    """A cycle in voting with 12 projects with long texts (a phone's worst ballot) and two codes."""
+    from pb.db import db
+    from pb.enums import Phase
+    from pb.voting.services import issue_access_codes
+    from tests.conftest import open_voting
+
+    cycle = make.cycle(phase=Phase.development)
+    for n in range(12):
+        make.project(cycle, cost_cents=(n + 1) * 5_000_00, title=f"Community project number {n} for the Eastside",
+                     summary="A longer description of what this project does for the neighbourhood. " * 3)
+    issued = issue_access_codes(actor=None, cycle=cycle, count=2, batch="phone")
+    open_voting(cycle)
+    db.session.commit()  # the server's threads must see the setup
+    return cycle, issued

@@ -4,25 +4,9 @@ without JavaScript, and still rank and mark errors without it."""
 import pytest
 from playwright.sync_api import expect
 
-from pb.db import db
-from pb.enums import Phase
-from pb.voting.services import issue_access_codes
 from tests.browser.test_ballot_phone import to_ballot
-from tests.conftest import open_voting
 
 SCREEN = {"width": 360, "height": 640}
-
-
-@pytest.fixture
-def twelve_projects(make):
-    cycle = make.cycle(phase=Phase.development)
-    for n in range(12):
-        make.project(cycle, cost_cents=(n + 1) * 5_000_00, title=f"Community project number {n} for the Eastside",
-                     summary="A longer description of what this project does for the neighbourhood. " * 3)
-    issued = issue_access_codes(actor=None, cycle=cycle, count=2, batch="phone")
-    open_voting(cycle)
-    db.session.commit()  # the server's threads must see the setup
-    return cycle, issued
 
 
 def phone(browser, live_server, javascript):

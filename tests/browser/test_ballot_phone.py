@@ -6,10 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.db import db
-from pb.enums import Phase
 from pb.voting.models import Ballot
-from pb.voting.services import issue_access_codes
-from tests.conftest import open_voting
 from tests.voting.conftest import codes, voting_cycle  # noqa: F401  (fixtures)
 
 
@@ -80,17 +77,6 @@ def test_double_tap_on_cast_shows_the_tracker(page, voting_cycle, codes):  # noq
     expect(page.locator("#tracker")).to_be_visible()
     db.session.rollback()
     assert db.session.scalars(select(Ballot.ranking)).all() == [[ids[1]]]
-
-
-@pytest.fixture
-def twelve_projects(make):
-    cycle = make.cycle(phase=Phase.development)
-    for n in range(12):
-        make.project(cycle, cost_cents=(n + 1) * 5_000_00, title=f"Community project number {n} for the Eastside",
-                     summary="A longer description of what this project does for the neighbourhood. " * 3)
-    issued = issue_access_codes(actor=None, cycle=cycle, count=2, batch="phone")
-    open_voting(cycle)
-    return cycle, issued
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "ar", "vi"])

@@ -171,27 +171,30 @@ def test_voting_emails_are_a_choice_on_the_account_page(app, make):
     assert data["account"]["email_choices"]["voting"] is True and data["supports"] == []
 
 
-def test_the_reminder_lead_is_a_setting(app, make, people):
-    """With VOTING_REMINDER_HOURS at 72, three days before the close is already due."""
+@pytest.fixture
+def voting_with_a_follower(make, people):
+    """A cycle in voting, and an English reader who follows one of its projects and asked for
+    voting emails."""
     staff, _, asked = people
     asked.notify_voting = True
     cycle = make.cycle(phase=Phase.development, actor=staff)
     follow(user=asked, project=make.project(cycle, actor=staff))
     make.project(cycle, actor=staff)
     open_voting(cycle, actor=staff)
+    return cycle, asked
+
+
+def test_the_reminder_lead_is_a_setting(app, voting_with_a_follower):
+    """With VOTING_REMINDER_HOURS at 72, three days before the close is already due."""
+    cycle, asked = voting_with_a_follower
     app.config["VOTING_REMINDER_HOURS"] = 72
     assert queue_closing_soon(CLOSES - timedelta(hours=71)) == 1
     assert subjects(asked)[-1] == f"Voting closes soon: {cycle.title}"
 
 
-def test_the_mail_worker_queues_the_closing_note(make, people, runner):
+def test_the_mail_worker_queues_the_closing_note(voting_with_a_follower, runner):
     """`flask pb mail send` from cron queues the closing note when it is due, and only once."""
-    staff, _, asked = people
-    asked.notify_voting = True
-    cycle = make.cycle(phase=Phase.development, actor=staff)
-    follow(user=asked, project=make.project(cycle, actor=staff))
-    make.project(cycle, actor=staff)
-    open_voting(cycle, actor=staff)
+    cycle, asked = voting_with_a_follower
     for _run in range(2):
         with clock.frozen(CLOSES - timedelta(hours=30)):
             assert runner.invoke(args=["pb", "mail", "send"]).exit_code == 0
