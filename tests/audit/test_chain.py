@@ -42,7 +42,7 @@ def test_intact_chain_verifies(app):
     ("change", "UPDATE audit_event SET data = '{\"i\": 99}' WHERE seq = 3", 3),
     ("delete", "DELETE FROM audit_event WHERE seq = 4", 5),
     ("insert", "INSERT INTO audit_event (seq, at, actor_id, actor_role, action, object_type, object_id, data,"
-               " prev_hash, hash) SELECT 7, at, NULL, 'system', 'test.forged', '', '', '{}', hash, 'f' || substr(hash, 2)"
+               " prev_hash, hash) SELECT 7, at, NULL, 'system', 'test.forged', '', '', '{}', hash, '" + "0" * 64 + "'"
                " FROM audit_event WHERE seq = 6", 7),
     ("reorder", "UPDATE audit_event SET seq = CASE seq WHEN 2 THEN 1002 WHEN 3 THEN 2 END WHERE seq IN (2, 3)", 2),
 ])
