@@ -80,7 +80,7 @@ def own_questions(cycle: Cycle) -> list[SurveyQuestion]:
                                    .order_by(SurveyQuestion.position, SurveyQuestion.id)))
 
 
-register_translatable(SurveyQuestion, ("text", "options"), in_cycle=own_questions)
+register_translatable(SurveyQuestion, ("text", "options"), in_cycle=own_questions, frozen_in_voting=True)
 
 
 def clean_answers(cycle: Cycle, raw: dict) -> dict:

@@ -28,15 +28,20 @@ TRANSLATABLE = {
 # register_translatable: model name → its objects in a cycle, for the queue. Progress reports
 # ("ProgressUpdate": body) are registered by pb.results.services.
 REGISTERED: dict[str, Callable[[Cycle], list]] = {}
-# What the ballot shows, frozen from the moment voting opens (ideas are not on the ballot).
+# What the ballot shows, frozen from the moment voting opens (ideas are not on the ballot);
+# a higher layer's content that must not change while people answer it adds itself.
 BALLOT_CONTENT = {"Cycle", "Area", "Project"}
 MAX_TEXT = 5000
 
 
-def register_translatable(model, fields: tuple[str, ...], *, in_cycle: Callable[[Cycle], list]) -> None:
-    """Let a higher layer's content go through the queue; `model` needs `locale` and `cycle_id`."""
+def register_translatable(model, fields: tuple[str, ...], *, in_cycle: Callable[[Cycle], list],
+                          frozen_in_voting: bool = False) -> None:
+    """Let a higher layer's content go through the queue; `model` needs `locale` and `cycle_id`.
+    `frozen_in_voting`: its translations, like the ballot's, cannot change once voting opens."""
     TRANSLATABLE[model.__name__] = (model, fields)
     REGISTERED[model.__name__] = in_cycle
+    if frozen_in_voting:
+        BALLOT_CONTENT.add(model.__name__)
 
 
 def cycle_of(obj) -> Cycle:

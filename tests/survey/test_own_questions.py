@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.enums import Channel, Phase, Role
+from pb.errors import WrongPhase
+from pb.i18n.models import ContentTranslation
 from pb.lifecycle.services import advance
 from pb.survey import queries, services
 from pb.survey.models import SurveyQuestion, SurveyResponse
@@ -92,6 +94,25 @@ def test_staff_add_a_question_before_voting_audited_and_frozen_once_voting_opens
     assert [q.multiple for q in own(cycle)] == [True]
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("survey.question_%")))
     assert list(actions) == ["survey.question_add", "survey.question_edit"]
+
+
+def test_translations_of_own_questions_are_frozen_while_voting(make, voting_cycle):
+    """Everyone who answers during voting reads the same question: a translation can be
+    neither written nor reviewed once voting has opened, and the reviewed one stays."""
+    cycle, _ids = voting_cycle
+    clinic, heard = own(cycle)
+    translator, reviewer = make.user(Role.liaison), make.user(Role.staff)
+    with pytest.raises(WrongPhase):
+        translate_field(actor=translator, obj=clinic, field="text", locale="es", text="¿Cambiada?")
+    db.session.rollback()
+    with pytest.raises(WrongPhase):
+        translate_field(actor=translator, obj=heard, field="text", locale="es", text="¿Cómo supo del voto?")
+    db.session.rollback()
+    shown = db.session.scalars(select(ContentTranslation.text).filter_by(
+        object_type="SurveyQuestion", object_id=clinic.id, field="text", locale="es")).all()
+    assert shown == ["¿Con qué frecuencia visita la clínica?"]
+    assert not db.session.scalars(select(ContentTranslation).filter_by(
+        object_type="SurveyQuestion", object_id=heard.id)).all()
 
 
 def test_a_spanish_reader_sees_the_reviewed_translation(client, voting_cycle, codes):
