@@ -78,7 +78,8 @@ def load_config(app, test_config: dict | None = None) -> None:
     if url.startswith("postgresql://"):  # default to psycopg 3, which is what we install
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # A server can drop an idle connection; a SQLite file cannot, so only servers are pinged.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
     check_config(app.config)
     if app.config.get("PUBLIC_BASE_URL"):  # url_for(..., _external=True) uses it too
         scheme, host = app.config["PUBLIC_BASE_URL"].rstrip("/").split("://", 1)
