@@ -100,7 +100,9 @@ def _remind(cycle: Cycle, entry: VoterRollEntry) -> None:
     closes = cycle.starts_at(Phase.tallying)
     codes = {lang.code for lang in enabled_languages()}
     locale = wanted if wanted in codes else current_app.config["BABEL_DEFAULT_LOCALE"]
-    token = new_voting_link(entry, closes)  # works once, until voting closes
+    # Works once, until voting closes, even if staff move the close later: the seal spends every
+    # link (forget_addresses), so the expiry only has to outlast the announced close.
+    token = new_voting_link(entry, closes + timedelta(hours=current_app.config["VERIFY_LINK_HOURS"]))
     with force_locale(locale):
         values = {"cycle_title": Localized([cycle], locale)(cycle, "title").text,
                   "date": format_date(closes, "long"), "time": format_time(closes, "short"),
@@ -119,10 +121,10 @@ def forget_addresses(cycle: Cycle) -> None:
 
     One UPDATE over every roll entry of the cycle, reminded or not, voted or not, so that which
     rows it changes tells nothing; and the cycle's voting links and reminders leave the outbox,
-    sent or not (a link is useless once voting has closed).
+    sent or not, and every emailed voting link stops working (one is useless once voting has closed).
     """
     db.session.execute(update(VoterRollEntry).where(VoterRollEntry.cycle_id == cycle.id)
-                       .values(remind_to=None, remind_locale=None))
+                       .values(remind_to=None, remind_locale=None, verify_hash=None))
     db.session.execute(delete(OutboxMail).where(or_(
         *(OutboxMail.dedupe_key.startswith(f"vote-{kind}:{cycle.id}:", autoescape=True)
           for kind in (LINK, REMINDER)))))

@@ -122,6 +122,33 @@ def test_reminder_link_opens_the_ballot_once_on_another_device(app, client, voti
         assert again.status_code == 302 and again.location.endswith("/vote")
 
 
+def test_reminder_link_outlasts_a_later_close_and_dies_at_the_real_one(app, client, make, voting_cycle, smtp):  # noqa: F811
+    """Staff extend voting by two days after the reminders went out: the link still opens the
+    ballot after the old close; once voting really closes, every emailed link is dead."""
+    cycle, _ = voting_cycle
+    with at(REGISTERED):
+        register(client, cycle)
+        verify(app, smtp.messages[0])
+        register(app.test_client(), cycle, email="bao@example.org", name="Bao Tran")  # never opens it
+    with at(DUE):
+        queue_due_reminders(clock.now())
+    [mail] = reminders(smtp)
+    [closing] = [d for d in cycle.schedule if d.phase == Phase.tallying]
+    closing.starts_at = datetime(2027, 4, 3, tzinfo=UTC)
+    db.session.commit()
+    with at(datetime(2027, 4, 2, 9, 0, tzinfo=UTC)):
+        opened = app.test_client().get(link_in(mail))
+        assert opened.status_code == 302 and opened.location.endswith("/ballot")
+    unopened = link_in(smtp.messages[1])
+    login(client, make.user(Role.staff))
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    client.post(f"/admin/cycles/{cycle.slug}/advance", data={"csrf_token": token, "current": "voting"})
+    assert db.session.get(type(cycle), cycle.id).phase == Phase.tallying
+    assert [r["verify_hash"] for r in raw_rows()] == [None, None]
+    late = app.test_client().get(unopened)
+    assert late.status_code == 302 and late.location.endswith("/vote")
+
+
 def test_the_mail_worker_queues_due_reminders_before_sending(app, client, runner, voting_cycle, smtp):  # noqa: F811
     """One cron entry does both: `flask pb mail send` queues the due reminder and delivers it,
     and `flask pb mail remind` run afterwards finds nothing more to send."""
