@@ -2,12 +2,12 @@
 population figures; equity reports checked by hand; staff-only live turnout."""
 
 import re
-from datetime import date
 from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, inspect, select
 
+from pb import clock
 from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.enums import Channel, Phase, Role
@@ -234,9 +234,11 @@ def test_live_turnout_is_off_by_default_and_audited_when_switched_on(client, mak
     token = csrf_from(client.get(f"/admin/cycles/{cycle.slug}/turnout").get_data(as_text=True))
     assert client.post(f"/admin/cycles/{cycle.slug}/turnout", data={"csrf_token": token, "on": "y"}).status_code == 302
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "cycle.live_turnout")) == 1
-    for code in codes[1:13]:
-        vote(client.application.test_client(), cycle, ids, code)
+    with clock.frozen(clock.now()):  # all twelve on one day, even when a run crosses midnight
+        for code in codes[1:13]:
+            vote(client.application.test_client(), cycle, ids, code)
+        today = clock.today()
     row = db.session.scalars(select(TurnoutDay)).one()
-    assert (row.day, row.area_id, row.channel, row.count) == (date.today(), 0, Channel.online, 12)
+    assert (row.day, row.area_id, row.channel, row.count) == (today, 0, Channel.online, 12)
     page = client.get(f"/admin/cycles/{cycle.slug}/turnout").get_data(as_text=True)
     assert "<td>12</td>" in page and "Project 0" not in page
