@@ -19,6 +19,7 @@ from pb.db import db, utcnow
 from pb.enums import Role
 from tests.conftest import csrf_from, login
 from tests.security.conftest import stored_digest
+from tests.security.test_accounts import wrong_code
 from tests.voting.test_registration import smtp  # noqa: F401  (fixture)
 
 BASE = "https://vote.example.org"
@@ -279,7 +280,7 @@ def test_staff_can_require_two_step_sign_in_for_staff(app, make):
     assert page.status_code == 200
     with browser.session_transaction() as s:
         secret = s["totp_setup"]
-    wrong = browser.post("/login/two-step-setup", data={"code": "000000", "csrf_token": csrf_from(
+    wrong = browser.post("/login/two-step-setup", data={"code": wrong_code(secret), "csrf_token": csrf_from(
         page.get_data(as_text=True))})
     assert wrong.status_code == 400 and not signed_in(browser)
     code = totp.code_at(secret, totp.step_of(time.time()))

@@ -155,6 +155,14 @@ def test_totp_matches_rfc_6238_vectors():
         assert totp.code_at(secret, totp.step_of(when), digits=8) == expected
 
 
+def wrong_code(secret: str) -> str:
+    """A code that no step near now accepts: a fixed '000000' is the real code of one step in a
+    million, and three steps are accepted at any moment."""
+    now = totp.step_of(time.time())
+    near = {totp.code_at(secret, step) for step in range(now - 2, now + 3)}
+    return next(code for code in ("000000", "111111", "222222") if code not in near)
+
+
 def enable_two_step(app, client, user):
     page = client.get("/account/two-step").get_data(as_text=True)
     with client.session_transaction() as s:
@@ -179,7 +187,7 @@ def test_two_step_sign_in_needs_a_fresh_code(app, client, make):
     assert response.status_code == 302 and "/login/code" in response.location
     assert other.get("/admin/").status_code == 302  # not signed in yet
     page = other.get("/login/code").get_data(as_text=True)
-    bad = other.post("/login/code", data={"csrf_token": csrf_from(page), "code": "000000"})
+    bad = other.post("/login/code", data={"csrf_token": csrf_from(page), "code": wrong_code(secret)})
     assert bad.status_code == 400
     db.session.refresh(user)
     assert user.failed_logins == 1
