@@ -36,7 +36,8 @@ def test_history_replay_shows_and_casts_nothing_of_the_previous_resident(page, m
     page.goto("/login")
     page.get_by_label("Email").fill(liaison.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # signed in before the kiosk page is asked for
+        page.get_by_role("button", name="Sign in").click()
     page.goto("/kiosk/")
     page.get_by_role("button", name="Open kiosk on this device").click()
 

@@ -9,6 +9,7 @@ def test_arabic_ballot_is_laid_out_right_to_left(page, voting_cycle, codes, tmp_
     page.fill("#code", codes[0])
     page.locator("form[action$='/vote/code'] button").click()
     page.locator("form#ballot").wait_for()  # the ballot answers the code itself
+    page.wait_for_load_state()  # measured with the stylesheet applied and the page complete
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     heading = page.locator("h1").bounding_box()

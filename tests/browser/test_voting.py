@@ -19,8 +19,9 @@ def test_cast_in_english_with_the_mouse(page, voting_cycle, codes):  # noqa: F81
     page.get_by_label("Your rank for this project").nth(2).select_option("1")
     page.get_by_label("Your rank for this project").nth(0).select_option("2")
     page.get_by_role("button", name="Review my ballot").click()
-    items = page.locator(".review-list li").all_inner_texts()
-    assert items[0].startswith("Project 2") and items[1].startswith("Project 0")
+    items = page.locator(".review-list li")  # read with retries: the ballot may still be showing
+    expect(items.nth(0)).to_have_text(re.compile(r"^Project 2"), use_inner_text=True)
+    expect(items.nth(1)).to_have_text(re.compile(r"^Project 0"), use_inner_text=True)
     page.get_by_role("button", name="Cast my ballot").click()
     tracker = page.locator("#tracker").inner_text()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", tracker)
