@@ -15,6 +15,7 @@ def to_ballot(page, cycle, code):
     page.fill("#code", code)
     page.locator("form[action$='/vote/code'] button").click()
     page.locator("form#ballot").wait_for()  # the ballot answers the code itself
+    page.wait_for_load_state()  # ballot.js and the CSS are in: the form alone can be half-parsed
 
 
 def no_sideways_scroll(page) -> bool:

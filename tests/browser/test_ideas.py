@@ -15,13 +15,13 @@ def sign_in(page, user):
     page.goto("/login")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the load state of the page after, not of the form
+        page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
 
 
 def test_idea_to_ballot_and_public_answers(page, make):
@@ -42,7 +42,8 @@ def test_idea_to_ballot_and_public_answers(page, make):
     page.get_by_label("Category").select_option("food")
     page.get_by_label("Neighbourhood").select_option("south")
     page.get_by_label("Language you are writing in").select_option("es")
-    page.get_by_role("button", name="Share my idea").click()
+    with page.expect_navigation():  # "**/ideas/*" also matches the form's own .../ideas/new
+        page.get_by_role("button", name="Share my idea").click()
     page.wait_for_url("**/ideas/*")
     assert page.get_by_role("heading", level=1).inner_text() == "Frutas frescas en la escuela"
     expect(page.get_by_text("Written in Español")).to_be_visible()
@@ -59,7 +60,8 @@ def test_idea_to_ballot_and_public_answers(page, make):
 
     page.get_by_role("link", name="Frutas frescas en la escuela").click()
     page.get_by_label("Advanced to project development").check()
-    page.get_by_role("button", name="Save the answer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the answer").click()
     page.get_by_role("link", name="Turn this idea into a ballot project").click()
     expect(page.get_by_label("Title", exact=True)).to_have_value("Frutas frescas en la escuela")
     page.get_by_label("Cost estimate in dollars").fill("12,500.00")
@@ -68,7 +70,8 @@ def test_idea_to_ballot_and_public_answers(page, make):
     page.get_by_label("Language of this translation").select_option("en")
     page.locator("#translation-title").fill("Fresh fruit at school")
     page.locator("#translation-summary").fill("A fresh fruit stand at the school every week.")
-    page.get_by_role("button", name="Save this translation").click()
+    with page.expect_navigation():  # the same page has "Mark ready": saved before it is pressed
+        page.get_by_role("button", name="Save this translation").click()
     page.get_by_role("button", name="Mark ready for the ballot").click()
     expect(page.get_by_text("reviewed translation").first).to_be_visible()  # not before a second person reviews
     _review_all(make)
@@ -126,7 +129,8 @@ def test_idea_and_review_pages_pass_axe(browser, live_server, make):
                         (f"/cycles/{cycle.slug}/ideas/new/on-behalf", "Enter this idea"),
                         (f"/admin/ideas/{idea.id}/review", "Save the answer")):
         page.goto(url)
-        page.get_by_role("button", name=button).click()  # empty form: every field shows its error
+        with page.expect_navigation():  # axe reads the answer, not the empty form still showing
+            page.get_by_role("button", name=button).click()  # empty form: every field shows its error
         found[url] = axe_violations(page)
     for url in (f"/cycles/{cycle.slug}/ideas?q=road&status=submitted", f"/ideas/{idea.id}",
                 f"/admin/cycles/{cycle.slug}/ideas"):
@@ -134,13 +138,16 @@ def test_idea_and_review_pages_pass_axe(browser, live_server, make):
         found[url] = axe_violations(page)
     page.goto(f"/admin/ideas/{idea.id}/review")
     page.get_by_label("Advanced to project development").check()
-    page.get_by_role("button", name="Save the answer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the answer").click()
     page.get_by_role("link", name="Turn this idea into a ballot project").click()
     page.get_by_label("Cost estimate in dollars").fill("12.345")
-    page.get_by_role("button", name="Create the project").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the project").click()
     found["new project"] = axe_violations(page)
     page.get_by_label("Cost estimate in dollars").fill("500")
-    page.get_by_role("button", name="Create the project").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the project").click()
     found["edit project"] = axe_violations(page)
     context.close()
     assert {url: problems for url, problems in found.items() if problems} == {}
