@@ -26,6 +26,7 @@ from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, WrongPhase
 from pb.i18n.models import ContentTranslation
+from pb.kiosk.services import check_uses_kiosks
 from pb.proposals.services import EDITABLE_PHASES
 from pb.survey.models import (
     PopulationCount,
@@ -115,6 +116,7 @@ def submit_response(*, cycle: Cycle, ticket: dict, raw: dict, locale: str) -> Su
     """Store one anonymous answer for a one-time ticket; a used ticket is refused."""
     answers = clean_answers(cycle, raw)
     _check_open(cycle)
+    check_uses_kiosks(cycle)
     if ticket.get("cycle") != cycle.id or not isinstance(ticket.get("ticket"), str):
         raise AlreadyAnswered(_l("This survey is only offered once, right after voting."))
     try:
@@ -191,8 +193,10 @@ def remove_question(*, actor, question: SurveyQuestion) -> None:
 
 
 def open_survey_batch(*, actor, cycle: Cycle) -> SurveyBatch:
-    """A liaison starts typing in a stack of paper survey forms."""
+    """A liaison starts typing in a stack of paper survey forms (handed out with paper ballots
+    and at kiosks, so only in a cycle that uses them)."""
     _check_open(cycle)
+    check_uses_kiosks(cycle)
     batch = SurveyBatch(cycle_id=cycle.id, opened_by_id=actor.id)
     db.session.add(batch)
     record("survey.batch_open", actor=actor, obj=batch, data={"cycle": cycle.id})
@@ -204,6 +208,7 @@ def enter_paper_survey(*, actor, batch: SurveyBatch, raw: dict) -> SurveyRespons
     cycle = db.session.get(Cycle, batch.cycle_id)
     answers = clean_answers(cycle, raw)
     _check_open(cycle)
+    check_uses_kiosks(cycle)
     if batch.closed_at is not None or batch.opened_by_id != actor.id:
         raise DomainError(_l("This batch is closed, or another liaison opened it."))
     response = SurveyResponse(cycle_id=cycle.id, channel=Channel.paper, locale="", answers=answers)

@@ -30,7 +30,7 @@ def test_kiosk_resident_answers_once_in_their_language(kiosk_client, voting_cycl
     assert client.get(f"/kiosk/{kiosk_id}/survey").status_code == 302  # no second answer
 
 
-def test_paper_surveys_are_typed_in_a_batch_one_form_at_a_time(app, liaison, voting_cycle):  # noqa: F811
+def test_paper_surveys_are_typed_in_a_batch_one_form_at_a_time(app, liaison, site, voting_cycle):  # noqa: F811
     """Open a batch (audited), type two forms, close it (audited, no count in the event);
     a closed batch takes no more forms."""
     from tests.conftest import login
@@ -67,3 +67,24 @@ def test_next_resident_cannot_answer_the_last_ones_survey(kiosk_client, voting_c
     client.get(f"/kiosk/{kiosk_id}/")  # Done
     assert client.get(f"/kiosk/{kiosk_id}/survey").status_code == 302
     assert db.session.scalars(select(SurveyResponse)).all() == []
+
+
+def test_no_paper_survey_batch_in_a_cycle_without_kiosks_or_paper(app, liaison, site, voting_cycle):  # noqa: F811
+    """Staff turned kiosks and paper off: a liaison is told so, and no batch or answer is stored."""
+    from tests.conftest import login
+
+    cycle, _ids = voting_cycle
+    client = app.test_client()
+    login(client, liaison)
+    url = f"/kiosk/paper-surveys/cycles/{cycle.slug}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    opened = client.post(url, data={"csrf_token": token})
+    batch_url = opened.location
+    cycle.use_kiosks = False
+    db.session.commit()
+    refused = client.post(batch_url, data={"csrf_token": token, "age": "18_24"})
+    assert refused.status_code == 400 and "does not use kiosks or paper" in refused.get_data(as_text=True)
+    again = client.post(url, data={"csrf_token": token})
+    assert again.status_code == 400 and "does not use kiosks or paper" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SurveyBatch)) == 1
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
