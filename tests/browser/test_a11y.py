@@ -14,6 +14,7 @@ SERIOUS = ("serious", "critical")
 
 
 def axe_violations(page) -> list[str]:
+    page.wait_for_load_state()  # the whole page, not the part parsed so far
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in results["violations"]
@@ -56,6 +57,7 @@ def test_no_serious_axe_violations(browser, live_server, demo, locale, width):
     problems["ballot"] = axe_violations(page)
     page.locator("select[name^=rank-]").first.select_option("1")
     page.locator("form#ballot button[type=submit]").click()
+    page.locator("button[value=cast]").wait_for()  # the review page, not the ballot still showing
     problems["review"] = axe_violations(page)
     no_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
@@ -87,11 +89,13 @@ def test_staff_and_kiosk_pages_pass_axe(browser, live_server, demo):
         page.goto("/login")
         page.fill("#email", email)
         page.fill("#password", "demo-password")
-        page.locator("form.form button[type=submit]").click()
+        with page.expect_navigation():  # signed in before the next address is asked for
+            page.locator("form.form button[type=submit]").click()
         for url in urls:
             page.goto(url)
             found[url] = axe_violations(page)
-    page.locator("form[action$='/kiosk/sessions'] button").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/kiosk/sessions'] button").click()
     found["kiosk start"] = axe_violations(page)
     context.close()
     assert {url: v for url, v in found.items() if v} == {}
