@@ -163,10 +163,12 @@ def new_project(page, title: str, summary: str, cost: str, *, idea: str) -> int:
 def queue_row(page, original: str):
     """Open a text's Spanish translation from the cycle's translation queue, as a liaison would."""
     page.goto("/admin/")
-    page.get_by_role("link", name="Translations").first.click()
-    page.locator("main nav a[lang=es]").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Translations").first.click()
+    with page.expect_navigation():  # the Spanish queue, not the list still showing
+        page.locator("main nav a[lang=es]").click()
     row = page.locator("#queue tbody tr", has_text=original)
-    assert row.count() == 1, main_text(page)[:1500]
+    expect(row).to_have_count(1)
     with page.expect_navigation():
         row.get_by_role("link").click()
 
@@ -342,12 +344,14 @@ def test_staff_run_a_cycle_from_an_empty_database(app, page, live_server, make, 
     sign_in(page, first.email)
     advance(page, "Implementation")
     page.goto(f"/projects/{van}")
-    page.get_by_role("link", name="Report progress").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Report progress").click()
     page.get_by_label("Amount spent so far", exact=False).fill("5,000")
     page.get_by_label("Percent done").fill("10")
     page.locator("textarea[name=body]").fill("The van was ordered.")
     click(page, "Post")
-    page.get_by_role("link", name="Correct").first.click()
+    with page.expect_navigation():  # the correction form, not a field of the page still showing
+        page.get_by_role("link", name="Correct").first.click()
     page.get_by_label("Amount spent so far", exact=False).fill("6,000")
     page.locator("[name=note]").fill("The deposit was higher.")
     click(page, "Save the correction")
