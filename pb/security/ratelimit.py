@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from flask import current_app, session
-from sqlalchemy import delete, event
+from sqlalchemy import bindparam, delete, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -56,11 +57,16 @@ def _key_hash(key: str, window: int) -> str:
     return hmac.new(secret, f"{window}\x1f{key}".encode(), hashlib.sha256).hexdigest()
 
 
-def _upsert(key_hash: str, start: int, expires: int, dialect: str):
+@cache
+def _statements(dialect: str):
+    """The counter's upsert and clean-up, built once per dialect with bound values (building a
+    statement costs as much as running it here)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(RateCounter).values(key_hash=key_hash, window_start=start, hits=1, expires=expires)
-    return stmt.on_conflict_do_update(index_elements=["key_hash", "window_start"],
-                                      set_={"hits": RateCounter.hits + 1}).returning(RateCounter.hits)
+    upsert = (insert(RateCounter).values(key_hash=bindparam("key_hash"), window_start=bindparam("start"), hits=1,
+                                         expires=bindparam("expires"))
+              .on_conflict_do_update(index_elements=["key_hash", "window_start"],
+                                     set_={"hits": RateCounter.hits + 1}).returning(RateCounter.hits))
+    return upsert, delete(RateCounter).where(RateCounter.expires < bindparam("now"))
 
 
 def _hit(key_hash: str, start: int, *, expires: int, now: int) -> int:
@@ -83,9 +89,10 @@ def _hit(key_hash: str, start: int, *, expires: int, now: int) -> int:
 
 
 def _count(connection, key_hash, start, expires, now, dialect) -> int:
-    hits = connection.execute(_upsert(key_hash, start, expires, dialect)).scalar_one()
+    upsert, expired = _statements(dialect)
+    hits = connection.execute(upsert, {"key_hash": key_hash, "start": start, "expires": expires}).scalar_one()
     if hits == 1:  # a new window: drop the counters that have expired
-        connection.execute(delete(RateCounter).where(RateCounter.expires < now))
+        connection.execute(expired, {"now": now})
     return hits
 
 
