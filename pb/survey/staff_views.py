@@ -104,7 +104,7 @@ def _save_question(change, cycle, form, editing=None):
             change()
     except DomainError as e:
         return _questions_page(cycle, form, str(e), editing)
-    flash(_("The question is saved. Its translations go through the translation queue."), "success")
+    flash(_("The question is saved. Translate it on the Translations page."), "success")
     return redirect(url_for("survey.questions", slug=cycle.slug))
 
 

@@ -115,3 +115,17 @@ def test_count_revealing_details_are_withheld_while_voting(client, voting_cycle,
     advance(actor=None, cycle=cycle, current=Phase.voting)
     db.session.commit()
     assert "sheet-7" in client.get("/audit/?action=codes.void").get_data(as_text=True)
+
+
+def test_every_action_the_code_records_has_a_plain_name():
+    """The public log names each event in words, never by its code: every action recorded
+    anywhere in pb/ has a label (a new one without a label fails here)."""
+    from pathlib import Path
+
+    from pb.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "pb"
+    recorded = {m for path in root.rglob("*.py")
+                for m in re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text())}
+    assert len(recorded) > 60  # the scan finds the actions at all
+    assert sorted(recorded - ACTION_LABELS.keys()) == []

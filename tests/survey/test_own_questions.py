@@ -198,7 +198,7 @@ def test_staff_report_counts_own_questions_with_suppression(client, make, voting
     shown = dict(re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', table))
     assert shown == {"Every week": "15", "Every month": "fewer than 11", "Once a year or less": "fewer than 11",
                      "Prefer not to say": "0", "Not answered": "0", "All answers": "30"}
-    assert "no census figures" in page
+    assert "no population figures" in page
 
 
 def test_record_csv_lists_own_questions_with_public_suppression(app, make, voting_cycle, cast_cycle):  # noqa: F811
