@@ -210,9 +210,11 @@ class Factory:
         from pb.voting.services import register_voter
 
         self.n += 1
+        # Checked in by a liaison: an online registration resembling an earlier one would be
+        # held for a decision, and a held entry cannot vote.
         entry = register_voter(cycle=cycle, name=name or f"Voter {self.n}",
                                birth_date=date(1980, 1, 1), area=cycle.areas[0],
-                               channel=Channel.online, today=date(2027, 1, 1))
+                               channel=Channel.kiosk, today=date(2027, 1, 1))
         db.session.commit()
         return entry
 

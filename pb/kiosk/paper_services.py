@@ -203,7 +203,9 @@ def _check_closable(actor, batch: PaperBatch, totals: dict) -> None:
 
 def cancel_batch(*, actor, batch: PaperBatch, reason: str, action: str = "paper.cancel") -> PaperBatch:
     """Set a batch aside with a public reason: none of its sheets go into the box, and the
-    people on its check-in list are taken off the roll again so they can still vote."""
+    people on its check-in list can still vote: their paper marks are taken back, and the roll
+    entries the batch made are deleted. Someone who was on the roll before (registered online,
+    checked in at a kiosk) keeps their entry, so a voting link they hold stays theirs alone."""
     _lock_batch(batch)
     if not batch.is_open:
         raise DomainError(_l("This batch is already closed or cancelled."))
@@ -215,7 +217,10 @@ def cancel_batch(*, actor, batch: PaperBatch, reason: str, action: str = "paper.
     if roll_ids:
         db.session.execute(delete(VoteMark).where(VoteMark.cycle_id == batch.cycle_id,
                                                   VoteMark.credential.in_([_credential(i) for i in roll_ids])))
-        db.session.execute(delete(VoterRollEntry).where(VoterRollEntry.id.in_(roll_ids)))
+        # The batch made exactly its paper-channel entries: an earlier paper entry has voted
+        # (admit_in_person refuses it) or went with its own cancelled batch.
+        db.session.execute(delete(VoterRollEntry).where(VoterRollEntry.id.in_(roll_ids),
+                                                        VoterRollEntry.channel == Channel.paper))
     batch.cancelled_at, batch.cancelled_by_id, batch.cancel_reason = utcnow(), actor.id, reason
     record(action, actor=actor, obj=batch, data={"site": batch.site_id, "reason": reason})
     return batch

@@ -75,6 +75,9 @@ class AccessCode(db.Model):
     status: Mapped[CodeStatus] = mapped_column(
         Enum(CodeStatus, native_enum=False, length=8), default=CodeStatus.unused
     )
+    # Set on every code of a voided batch, used ones too, so that trying the sheet's codes
+    # afterwards cannot tell used from unused (their status still says which, for staff later).
+    batch_voided: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -303,7 +303,7 @@ def _code_row(cycle: Cycle, code: str) -> AccessCode:
     if len(code) > 40:
         raise DomainError(_l("This access code is not valid."))
     row = db.session.scalars(select(AccessCode).filter_by(cycle_id=cycle.id, code_hash=_code_hash(code))).first()
-    if row is None or row.status == CodeStatus.voided:
+    if row is None or row.status == CodeStatus.voided or row.batch_voided:
         raise DomainError(_l("This access code is not valid."))
     return row
 
@@ -318,37 +318,49 @@ def check_access_code(cycle: Cycle, code: str) -> str:
 
 
 def claim_personal_code(*, cycle: Cycle, code: str, name: str, birth_date: date, area: Area,
-                        today: date) -> VoterRollEntry:
-    """A personal code's holder names themselves: they are found on (or added to) the roll and
-    the code is bound to their entry, to be used up when they cast.
+                        today: date) -> str | None:
+    """A personal code's holder names themselves; returns the credential to cast with, or None
+    while a liaison checks a near match of someone on the roll (the entry is "held").
 
-    Used and unused codes get the same answer here too. A near match of someone on the roll is
-    held for a liaison (the entry comes back with status "held").
+    The answer tells nothing to someone trying codes or names: a used code gets a ballot like
+    an unused one, and the roll is neither read nor changed for it (its cast is refused, by the
+    code's own vote mark); a person who has voted gets a ballot too, and only the cast says so.
+    Otherwise the person is found on (or added to) the roll and, if their entry has no code
+    yet, the code is bound to it, to be used up when they cast: an entry is never bound again,
+    so nobody can tie someone else's entry to a used code and keep them from voting.
     """
     row = _code_row(cycle, code)
     person = _eligible(cycle, name, birth_date, area, today)
+    if row.status == CodeStatus.used:
+        return f"code:{row.id}"
     lock_roll(cycle)
     entry = find_entry(cycle, person)
     if entry is None:
         entry = _add_entry(cycle, person, area, Channel.online, matches=near_matches(cycle, person))
-    elif voted_via(cycle, entry.id):
-        raise AlreadyVoted(_l("This person has already voted in this cycle."))
-    if entry.status == RollStatus.active:
+    if entry.status == RollStatus.refused:
+        raise DomainError(_l("This person was not accepted on the voter roll because they look like someone "
+                             "who is already on it. A community liaison at a kiosk can help."))
+    if entry.status != RollStatus.active:
+        return None
+    if entry.code_id is None and not voted_via(cycle, entry.id):
         entry.code_id = row.id
-    return entry
+    return f"roll:{entry.id}"
 
 
 def void_batch(*, actor, cycle: Cycle, batch: str) -> int:
-    """Void every unused code of a batch (a lost or stolen sheet); returns how many."""
-    codes = db.session.scalars(select(AccessCode).filter_by(
-        cycle_id=cycle.id, batch=batch, status=CodeStatus.unused)).all()
-    if not codes and not db.session.scalar(select(AccessCode.id).filter_by(cycle_id=cycle.id, batch=batch)):
+    """Void every unused code of a batch (a lost or stolen sheet); returns how many.
+
+    Every code of the batch is refused from now on, used ones too: otherwise whoever holds the
+    sheet could try each code and count those that still lead to a ballot (the used ones).
+    """
+    in_batch = (AccessCode.cycle_id == cycle.id, AccessCode.batch == batch)
+    if not db.session.execute(update(AccessCode).where(*in_batch).values(batch_voided=True)).rowcount:
         raise DomainError(_l("There is no batch with this name."))
-    for code in codes:
-        code.status = CodeStatus.voided
+    voided = db.session.execute(update(AccessCode).where(*in_batch, AccessCode.status == CodeStatus.unused)
+                                .values(status=CodeStatus.voided)).rowcount
     # No count in the public event: issued minus voided would be the number of codes used.
     record("codes.void", actor=actor, obj=cycle, data={"batch": batch})
-    return len(codes)
+    return voided
 
 
 def _use_up(credential: str) -> None:
@@ -359,8 +371,11 @@ def _use_up(credential: str) -> None:
     """
     kind, _, ident = credential.partition(":")
     if kind == "roll":
-        entry = db.session.get(VoterRollEntry, ident)
-        ident = entry.code_id if entry is not None else None
+        entry = db.session.get(VoterRollEntry, ident, populate_existing=True)
+        if entry is None or entry.status != RollStatus.active:  # taken off the roll since (e.g. a liaison's decision)
+            raise DomainError(_l("This registration is no longer on the voter roll, so this ballot was not "
+                                 "stored. A community liaison can help."))
+        ident = entry.code_id
     elif kind != "code":
         ident = None
     if ident is None:

@@ -131,12 +131,8 @@ def _code_credential(cycle, form) -> str | None:
     if not isinstance(form, PersonalCodeForm):
         return services.check_access_code(cycle, form.code.data)
     area = next(a for a in cycle.areas if a.slug == form.area.data)
-    entry = services.claim_personal_code(cycle=cycle, code=form.code.data, name=form.name.data,
-                                         birth_date=form.birth_date.data, area=area, today=clock.today())
-    if entry.status == RollStatus.refused:
-        raise DomainError(_("This person was not accepted on the voter roll because they look like someone "
-                            "who is already on it. A community liaison at a kiosk can help."))
-    return f"roll:{entry.id}" if entry.status == RollStatus.active else None
+    return services.claim_personal_code(cycle=cycle, code=form.code.data, name=form.name.data,
+                                        birth_date=form.birth_date.data, area=area, today=clock.today())
 
 
 @bp.post("/vote/register")

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.enums import Channel, Phase, Role
+from pb.errors import DomainError
 from pb.kiosk import paper_services
 from pb.kiosk.models import PaperBatch, PaperCheckIn
-from pb.voting.models import Ballot, VoteMark, VoterRollEntry
-from pb.voting.services import cast_ballot, register_voter
+from pb.voting.models import Ballot, RollStatus, VoteMark, VoterRollEntry
+from pb.voting.services import AlreadyVoted, admit_in_person, cast_ballot, register_voter
 from tests.conftest import csrf_from, login
 from tests.kiosk.conftest import check_in
 from tests.voting.conftest import ranks
@@ -335,3 +336,47 @@ def test_paper_check_in_asks_the_liaison_about_a_possible_match(desks, site, vot
     assert db.session.scalar(select(func.count()).select_from(PaperCheckIn)) == before + 1
     same = a.post(f"{url}/check-ins", name="Marisol Reyes", birth_date="1980-01-02", area=areas_slug(site))
     assert same.status_code == 409 and "already voted" in same.get_data(as_text=True)
+
+
+def test_cancelling_a_batch_keeps_an_earlier_registration_and_one_ballot(site, voting_cycle, make):
+    """Someone registered online is also on a paper sign-in list, and the batch is cancelled:
+    they keep their own roll entry (the voting link they opened stays theirs) and can vote
+    once, online; a kiosk then finds them and refuses a second ballot."""
+    cycle, ids = voting_cycle
+    a, b = make.user(Role.liaison), make.user(Role.liaison)
+    name, born = "Maria Lopez", date(1970, 5, 6)
+    online = register_voter(cycle=cycle, name=name, birth_date=born, area=cycle.areas[0],
+                            channel=Channel.online, today=date(2027, 4, 1))
+    db.session.commit()
+    batch = paper_services.open_batch(actor=a, cycle=cycle, site=site, received_on=date(2027, 4, 2),
+                                      received_count=1)
+    paper_services.add_check_in(actor=a, batch=batch, name=name, birth_date=born, area=cycle.areas[0],
+                                today=date(2027, 4, 2))
+    paper_services.add_check_in(actor=a, batch=batch, name="Lan Tran", birth_date=date(1975, 3, 2),
+                                area=cycle.areas[0], today=date(2027, 4, 2))
+    db.session.commit()
+    paper_services.cancel_batch(actor=b, batch=batch, reason="Sheets got wet")
+    db.session.commit()
+    assert [e.id for e in db.session.scalars(select(VoterRollEntry))] == [online.id]  # Lan Tran's entry went
+    cast_ballot(cycle=cycle, credential=f"roll:{online.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    db.session.commit()
+    with pytest.raises(AlreadyVoted):
+        admit_in_person(actor=a, cycle=cycle, name=name, birth_date=born, area=cycle.areas[0],
+                        channel=Channel.kiosk, today=date(2027, 4, 3))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def test_a_roll_entry_taken_off_the_roll_cannot_cast(site, voting_cycle, make):
+    """A voting session that still holds an entry a liaison has since refused (or that is
+    gone) casts nothing: the voter is told, and no ballot or mark is stored."""
+    cycle, ids = voting_cycle
+    entry = make.voter(cycle)
+    entry.status = RollStatus.refused
+    db.session.commit()
+    for credential in (f"roll:{entry.id}", "roll:no-such-entry"):
+        with pytest.raises(DomainError, match="no longer on the voter roll"):
+            cast_ballot(cycle=cycle, credential=credential, ranking=ids[:1], channel=Channel.online, locale="en")
+        db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    assert db.session.scalar(select(func.count()).select_from(VoteMark)) == 0

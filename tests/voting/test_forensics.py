@@ -35,9 +35,12 @@ def _cast_in_known_order(make):
     ids = [make.project(cycle, cost_cents=10_000_00, title=f"Project {i}").id for i in range(6)]
     open_voting(cycle, actor=staff)
     db.session.commit()
+    # Everyone is on the roll before voting (registered or checked in, in an order of its own).
+    entries = [make.voter(cycle) for _ in range(VOTERS)]
+    secrets.SystemRandom().shuffle(entries)
     voters = []
-    for ranking in itertools.islice(itertools.permutations(ids, 3), VOTERS):
-        credential = f"roll:{secrets.token_hex(12)}"
+    for entry, ranking in zip(entries, itertools.islice(itertools.permutations(ids, 3), VOTERS), strict=True):
+        credential = f"roll:{entry.id}"
         tracker = cast_ballot(cycle=cycle, credential=credential, ranking=list(ranking),
                               channel=Channel.online, locale="en")
         db.session.commit()  # one transaction per voter, as in production

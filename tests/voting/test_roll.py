@@ -100,8 +100,9 @@ def test_spelling_variants_yield_no_second_ballot(voting_cycle, make, variant):
         register_online(cycle=cycle, name=name, birth_date=BORN, area=area, email="x@example.org", today=TODAY)
     db.session.rollback()
     [code] = issue_access_codes(actor=None, cycle=cycle, count=1, batch="v")
-    with pytest.raises(AlreadyVoted):
-        claim_personal_code(cycle=cycle, code=code, name=name, birth_date=BORN, area=area, today=TODAY)
+    credential = claim_personal_code(cycle=cycle, code=code, name=name, birth_date=BORN, area=area, today=TODAY)
+    with pytest.raises(AlreadyVoted):  # the personal code leads to a ballot, and only the cast says so
+        cast_ballot(cycle=cycle, credential=credential, ranking=ids[:1], channel=Channel.online, locale="en")
     db.session.rollback()
     for channel in (Channel.kiosk, Channel.paper):
         with pytest.raises(AlreadyVoted):
@@ -223,14 +224,16 @@ def test_one_identity_through_every_channel_yields_one_ballot(app, voting_cycle,
     cycle, ids = voting_cycle
     cycle.personal_access_codes = True
     first, second = issue_access_codes(actor=None, cycle=cycle, count=2, batch="p")
-    entry = claim_personal_code(cycle=cycle, code=first, name=NAME, birth_date=BORN, area=cycle.areas[0], today=TODAY)
-    cast_ballot(cycle=cycle, credential=f"roll:{entry.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    credential = claim_personal_code(cycle=cycle, code=first, name=NAME, birth_date=BORN, area=cycle.areas[0],
+                                     today=TODAY)
+    cast_ballot(cycle=cycle, credential=credential, ranking=ids[:1], channel=Channel.online, locale="en")
     db.session.commit()
     attempts = [
         lambda: register_online(cycle=cycle, name="Nunez Jose Maria", birth_date=BORN, area=cycle.areas[1],
                                 email="b@example.org", today=TODAY),
-        lambda: claim_personal_code(cycle=cycle, code=second, name="JOSE MARIA NUNEZ", birth_date=BORN,
-                                    area=cycle.areas[0], today=TODAY),
+        lambda: cast_ballot(cycle=cycle, credential=claim_personal_code(
+            cycle=cycle, code=second, name="JOSE MARIA NUNEZ", birth_date=BORN, area=cycle.areas[0], today=TODAY),
+            ranking=ids[:1], channel=Channel.online, locale="en"),
         lambda: admit_in_person(actor=None, cycle=cycle, name="Núñez, José", birth_date=BORN, area=cycle.areas[0],
                                 channel=Channel.kiosk, today=TODAY, decision=SAME, reason="same_details"),
         lambda: admit_in_person(actor=None, cycle=cycle, name=NAME, birth_date=BORN, area=cycle.areas[1],
@@ -255,10 +258,10 @@ def test_personal_code_is_used_up_by_its_holders_cast(voting_cycle):
     one = claim_personal_code(cycle=cycle, code=code, name="Lan Tran", birth_date=BORN, area=cycle.areas[0], today=TODAY)
     two = claim_personal_code(cycle=cycle, code=code, name="Amina Yusuf", birth_date=date(1990, 5, 1),
                               area=cycle.areas[0], today=TODAY)
-    cast_ballot(cycle=cycle, credential=f"roll:{one.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    cast_ballot(cycle=cycle, credential=one, ranking=ids[:1], channel=Channel.online, locale="en")
     db.session.commit()
     with pytest.raises(AlreadyVoted):
-        cast_ballot(cycle=cycle, credential=f"roll:{two.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+        cast_ballot(cycle=cycle, credential=two, ranking=ids[:1], channel=Channel.online, locale="en")
     db.session.rollback()
     assert ballots() == 1
 
@@ -393,3 +396,56 @@ def test_one_mailbox_cannot_register_a_crowd(app, client, voting_cycle):
             "csrf_token": csrf_from(page)}).status_code)
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
     assert roll_size() == 3
+
+
+def _personal_code_page(client, cycle, code, name, born):
+    token = csrf_from(client.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True))
+    return client.post(f"/cycles/{cycle.slug}/vote/code", data={
+        "code": code, "name": name, "birth_date": born.isoformat(), "area": cycle.areas[0].slug, "attest": "y",
+        "csrf_token": token})
+
+
+def test_a_used_personal_code_cannot_lock_someone_else_out(app, voting_cycle, codes):
+    """Someone enters their own used code with another person's name: they get a ballot page
+    like anyone, cannot cast, and the other person still votes, online or at a kiosk."""
+    cycle, ids = voting_cycle
+    cycle.personal_access_codes = True
+    db.session.commit()
+    eve = app.test_client()
+    ballot = _personal_code_page(eve, cycle, codes[0], "Eve Adams", date(1985, 2, 3)).get_data(as_text=True)
+    assert eve.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(ballot), "step": "cast",
+                                                          **ranks(ids, 0)}).status_code == 200
+    victim = register_voter(cycle=cycle, name="Vic Moreau", birth_date=date(1970, 1, 1), area=cycle.areas[0],
+                            channel=Channel.kiosk, today=TODAY)
+    db.session.commit()
+    other = app.test_client()
+    page = _personal_code_page(other, cycle, codes[0], "Vic Moreau", date(1970, 1, 1))
+    assert page.status_code == 200 and 'name="rank-' in page.get_data(as_text=True)
+    refused = other.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                                               "step": "cast", **ranks(ids, 1)})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(VoterRollEntry, victim.id).code_id is None
+    cast_ballot(cycle=cycle, credential=f"roll:{victim.id}", ranking=ids[:1], channel=Channel.kiosk, locale="en")
+    db.session.commit()
+    assert ballots() == 2
+
+
+def test_a_personal_code_does_not_tell_whether_a_named_person_voted(app, voting_cycle, codes):
+    """Entering someone's name with a code answers the same whether they voted or not; only
+    a cast says so, and it stores nothing (the code stays unused)."""
+    cycle, ids = voting_cycle
+    cycle.personal_access_codes = True
+    voted = register_voter(cycle=cycle, name="Ann Okafor", birth_date=date(1960, 6, 6), area=cycle.areas[0],
+                           channel=Channel.kiosk, today=TODAY)
+    register_voter(cycle=cycle, name="Ben Ito", birth_date=date(1961, 7, 7), area=cycle.areas[0],
+                   channel=Channel.kiosk, today=TODAY)
+    db.session.commit()
+    cast_ballot(cycle=cycle, credential=f"roll:{voted.id}", ranking=ids[:1], channel=Channel.online, locale="en")
+    db.session.commit()
+    pages = [_personal_code_page(app.test_client(), cycle, code, name, born)
+             for code, name, born in ((codes[1], "Ann Okafor", date(1960, 6, 6)),
+                                      (codes[2], "Ben Ito", date(1961, 7, 7)))]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert not any("already voted" in p.get_data(as_text=True) for p in pages)
+    assert all('name="rank-' in p.get_data(as_text=True) for p in pages)

@@ -115,6 +115,29 @@ def test_wrong_and_voided_codes_are_refused(app, client, voting_cycle, codes, ma
     assert voided.status_code == 400
 
 
+def test_a_voided_sheet_does_not_tell_which_of_its_codes_were_used(app, voting_cycle, codes, make):
+    """After staff void a batch, trying each code of the sheet gives every one the same
+    refusal: the used ones cannot be counted by whoever holds the sheet."""
+    cycle, ids = voting_cycle
+    for code in codes[:3]:
+        voter = app.test_client()
+        token = enter_code(voter, cycle, code)
+        voter.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
+    staff = app.test_client()
+    login(staff, make.user(Role.staff))
+    staff_token = csrf_from(staff.get(f"/admin/cycles/{cycle.slug}/codes").get_data(as_text=True))
+    staff.post(f"/admin/cycles/{cycle.slug}/codes/void", data={"batch": "test", "csrf_token": staff_token})
+    answers = set()
+    for code in codes:
+        client = app.test_client()
+        token = csrf_from(client.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True))
+        response = client.post(f"/cycles/{cycle.slug}/vote/code", data={"code": code, "csrf_token": token})
+        answers.add((response.status_code, "not valid" in response.get_data(as_text=True)))
+    assert answers == {(400, True)}
+    statuses = sorted(c.status for c in db.session.scalars(select(AccessCode)))
+    assert statuses.count(CodeStatus.used) == 3  # staff still see, after the close, how many were used
+
+
 def test_voting_closed_shows_no_ballot(client, make):
     cycle = make.cycle(phase=Phase.ideas)
     assert "Voting is not open" in client.get(f"/cycles/{cycle.slug}/vote", follow_redirects=True).get_data(as_text=True)

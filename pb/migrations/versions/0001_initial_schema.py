@@ -189,6 +189,7 @@ def upgrade() -> None:
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('batch', sa.String(length=64), nullable=False),
     sa.Column('status', sa.Enum('unused', 'used', 'voided', name='codestatus', native_enum=False, length=8), nullable=False),
+    sa.Column('batch_voided', sa.Boolean(), nullable=False),
     sa.Column('created_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_access_code_cycle_id_cycle')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_access_code')),
