@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from datetime import date, timedelta
 
 import pytest
 from flask_wtf import FlaskForm
@@ -50,6 +51,7 @@ from pb.proposals.services import (
     translate_project,
     update_project,
 )
+from pb.tally.rules.base import COMPLETIONS, POINTS
 from pb.translations.services import review_translation, translate_field
 from tests.conftest import csrf_from, login, open_voting
 
@@ -210,9 +212,15 @@ def plausible(name: str, field_class, ballot: Ballot, n: int) -> str | list[str]
         "current": str(db.session.get(Cycle, cycle.id).phase), "step": "cast", "email": f"frozen{n}@example.org",
         "birth_date": "1980-01-01", "site": str(ballot.site.id), "channel": "paper",
         "feasibility_notes": f"Notes changed during voting {n}.", "received_count": "3", "count": "3",
+        # the cycle's settings, valid as a whole, so that its edit form gets as far as saving
+        "languages": list(cycle.locales), "categories": ["food"], "budget": "400,000", "currency": "USD",
+        "rule": cycle.rule, "points": POINTS[0], "completion": COMPLETIONS[0], "tie_break": cycle.tie_break,
+        "tie_seed": "", "kiosk_idle_seconds": "120",
     }
     if name in by_name:
         return by_name[name]
+    if name.startswith("date_"):  # a cycle's phase dates, in order (else the whole form is refused)
+        return str(date(2031, 1, 1) + timedelta(days=30 * [str(p) for p in Phase].index(name[5:])))
     if issubclass(field_class, DateField):
         return "1980-01-01"
     if issubclass(field_class, IntegerField):
@@ -297,8 +305,13 @@ def test_the_sweeps_calls_change_the_ballot_before_voting(app, make, ballot):
     assert second.id not in [p[0] for p in after_translation["es"]["projects"]]  # off the ballot until reviewed
 
     call_as(app, make, ballot, Role.staff, "proposals.edit_project", f"/admin/projects/{first.id}/edit")
-    assert fingerprint(ballot.cycle) != after_translation
+    after_edit = fingerprint(ballot.cycle)
+    assert after_edit != after_translation
     assert db.session.get(Project, first.id).title.startswith("Edited during voting")
+
+    call_as(app, make, ballot, Role.staff, "admin.edit_cycle", f"/admin/cycles/{ballot.cycle.slug}/edit")
+    assert fingerprint(ballot.cycle) != after_edit
+    assert db.session.get(Cycle, ballot.cycle.id).title.startswith("Edited during voting")
 
 
 def test_no_post_route_changes_the_ballot_during_voting(app, make, ballot):

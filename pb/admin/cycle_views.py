@@ -34,8 +34,8 @@ def _form(cycle=None, **kwargs) -> CycleForm:
     if cycle is not None:
         del form.slug, form.areas, form.locale
         if services.is_locked(cycle):  # the ballot is fixed: these show as text, not fields
-            for name in ("budget", "currency", "rule", "points", "completion", "tie_break", "tie_seed",
-                         "max_ranks", "min_age", "languages"):
+            for name in ("title", "description", "budget", "currency", "rule", "points", "completion", "tie_break",
+                         "tie_seed", "max_ranks", "min_age", "languages"):
                 delattr(form, name)
     return form
 
@@ -63,8 +63,9 @@ def _create_values(form: CycleForm) -> dict:
 
 def _values(form: CycleForm) -> dict:
     """The settings the form carries (a locked form has fewer fields)."""
-    values = {"title": form.title.data, "description": form.description.data or "",
-              "categories": form.categories.data, "schedule": form.schedule()}
+    values = {"categories": form.categories.data, "schedule": form.schedule()}
+    if "title" in form:
+        values |= {"title": form.title.data, "description": form.description.data or ""}
     values |= {name: form[name].data for name in SETTINGS if name in form}
     if "budget" in form:
         values |= {"budget_cents": form.budget.cents, "currency": form.currency.data.strip().upper(),

@@ -33,8 +33,8 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 # Counting rules for a budget ballot; IRV/STV count seat elections, not project ballots.
 PB_RULES = tuple(name for name in RULES if name not in RCV_RULES)
 # What voters see or what decides the count: fixed from the opening of voting.
-BALLOT_FIELDS = frozenset({"budget_cents", "currency", "rule", "rule_params", "tie_break", "tie_seed",
-                           "max_ranks", "min_age", "languages", "areas"})
+BALLOT_FIELDS = frozenset({"title", "description", "budget_cents", "currency", "rule", "rule_params", "tie_break",
+                           "tie_seed", "max_ranks", "min_age", "languages", "areas"})
 EDITABLE = frozenset({"title", "description", "budget_cents", "currency", "rule", "rule_params", "tie_break",
                       "tie_seed", "max_ranks", "min_age", "kiosk_idle_seconds", "use_kiosks", "categories",
                       "languages", "schedule", "show_support_counts",
@@ -97,8 +97,8 @@ def update_cycle(*, actor, cycle: Cycle, **changes) -> Cycle:
     current = _current_values(cycle)
     changed = {k: v for k, v in changes.items() if v != current[k]}
     if is_locked(cycle) and set(changed) & BALLOT_FIELDS:
-        raise WrongPhase(_l("Voting has opened, so the budget, counting rule, tie-break, seed, ranks, "
-                            "age, languages and areas can no longer change."))
+        raise WrongPhase(_l("Voting has opened, so the title, description, budget, counting rule, tie-break, "
+                            "seed, ranks, age, languages and areas can no longer change."))
     if not changed:
         return cycle
     merged = {k: v for k, v in (current | changed).items() if k != "areas"}

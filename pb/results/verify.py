@@ -31,6 +31,7 @@ from pb.voting.models import Ballot, Tracker
 from pb.voting.seal import canonical_ballots
 
 TEXT_FIELDS = ("title", "summary")
+CYCLE_FIELDS = ("title", "description")
 RULE_FIELDS = ("budget_cents", "currency", "rule", "rule_params", "tie_break", "tie_seed", "max_ranks")
 # Keys of a result.json that its digest does not cover: the digest itself, the RCTab-format
 # summaries (derived from the rounds) and the audit anchors quoted when the file was downloaded.
@@ -39,17 +40,28 @@ UNHASHED_RESULT_KEYS = ("result_sha256", "rctab_summaries", "audit")
 
 # ---- the ballot as it stood when voting opened -------------------------------------------
 
-def ballot_as_it_stands(cycle: Cycle) -> dict:
-    """Every ballot project's id, cost and texts in every language, and the counting rules."""
-    projects = ballot_projects(cycle)
+def _texts(object_type: str, objects: list, fields: tuple[str, ...]) -> dict[int, dict]:
+    """{id: {field: {locale: text}}}: each object's original texts and every stored translation."""
+    texts = {o.id: {f: {o.locale: getattr(o, f)} for f in fields} for o in objects}
     rows = db.session.execute(select(ContentTranslation.object_id, ContentTranslation.field,
                                      ContentTranslation.locale, ContentTranslation.text).where(
-        ContentTranslation.object_type == "Project", ContentTranslation.field.in_(TEXT_FIELDS),
-        ContentTranslation.object_id.in_([p.id for p in projects])))
-    texts = {p.id: {f: {p.locale: getattr(p, f)} for f in TEXT_FIELDS} for p in projects}
+        ContentTranslation.object_type == object_type, ContentTranslation.field.in_(fields),
+        ContentTranslation.object_id.in_(list(texts))))
     for object_id, field, locale, text in rows:
         texts[object_id][field].setdefault(locale, text)
+    return texts
+
+
+def ballot_as_it_stands(cycle: Cycle) -> dict:
+    """Every ballot project's id, cost and texts in every language, the counting rules, and the
+    cycle's own title, description and area names in every language."""
+    projects = ballot_projects(cycle)
+    texts = _texts("Project", projects, TEXT_FIELDS)
+    areas = sorted(cycle.areas, key=lambda a: a.id)
+    area_names = _texts("Area", areas, ("name",))
     return {"rules": {f: getattr(cycle, f) for f in RULE_FIELDS},
+            "cycle": _texts("Cycle", [cycle], CYCLE_FIELDS)[cycle.id],
+            "areas": [{"id": a.id, **area_names[a.id]} for a in areas],
             "projects": [{"id": p.id, "cost_cents": p.cost_cents, "locale": p.locale, **texts[p.id]}
                          for p in sorted(projects, key=lambda p: p.id)]}
 
@@ -73,6 +85,14 @@ def _ballot_problems(event: AuditEvent) -> list[str]:
     now = ballot_as_it_stands(cycle)
     problems = [f"cycle {cycle.id} {f.replace('_', ' ')} differs from {where}"
                 for f in RULE_FIELDS if now["rules"].get(f) != recorded.get("rules", {}).get(f)]
+    problems += [f"cycle {cycle.id} {field} ({locale}) differs from {where}"
+                 for field in CYCLE_FIELDS for locale in _changed(now["cycle"][field], recorded.get("cycle", {}).get(field))]
+    if [a["id"] for a in now["areas"]] != [a["id"] for a in recorded.get("areas", [])]:
+        problems.append(f"cycle {cycle.id} areas differ from {where}")
+    else:
+        problems += [f"area {a['id']} name ({locale}) differs from {where}"
+                     for a, kept in zip(now["areas"], recorded["areas"], strict=True)
+                     for locale in _changed(a["name"], kept["name"])]
     current = {p["id"]: p for p in now["projects"]}
     for kept in recorded.get("projects", []):
         project = current.pop(kept["id"], None)
@@ -81,12 +101,16 @@ def _ballot_problems(event: AuditEvent) -> list[str]:
             continue
         if project["cost_cents"] != kept["cost_cents"]:
             problems.append(f"project {kept['id']} cost differs from {where}")
-        for field in TEXT_FIELDS:
-            for locale in sorted(set(project[field]) | set(kept[field])):
-                if project[field].get(locale) != kept[field].get(locale):
-                    problems.append(f"project {kept['id']} {field} ({locale}) differs from {where}")
+        problems += [f"project {kept['id']} {field} ({locale}) differs from {where}"
+                     for field in TEXT_FIELDS for locale in _changed(project[field], kept[field])]
     problems += [f"project {pid} is on the ballot but not in {where}" for pid in sorted(current)]
     return problems
+
+
+def _changed(now: dict, kept: dict | None) -> list[str]:
+    """The languages whose text differs between two {locale: text} records."""
+    kept = kept or {}
+    return [locale for locale in sorted(set(now) | set(kept)) if now.get(locale) != kept.get(locale)]
 
 
 def broken_seals() -> list[int]:

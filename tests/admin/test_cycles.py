@@ -141,13 +141,17 @@ def test_ballot_settings_lock_when_voting_opens(staff_client, make):
     open_voting(cycle)
     page = staff_client.get(f"/admin/cycles/{cycle.slug}/edit").get_data(as_text=True)
     assert "are locked" in page and 'name="budget"' not in page and 'name="rule"' not in page
-    with pytest.raises(DomainError):
-        update_cycle(actor=None, cycle=cycle, budget_cents=1)
-    db.session.rollback()
-    data = {k: v for k, v in edit_data(cycle, title="Renamed during voting").items()}
+    assert 'name="title"' not in page and 'name="description"' not in page
+    for change in ({"budget_cents": 1}, {"title": "Renamed during voting"}, {"description": "New rules"}):
+        with pytest.raises(DomainError):
+            update_cycle(actor=None, cycle=cycle, **change)
+        db.session.rollback()
+    title = cycle.title
+    data = edit_data(cycle, title="Renamed during voting", description="New rules", kiosk_idle_seconds="300")
     assert post(staff_client, f"/admin/cycles/{cycle.slug}/edit", data).status_code == 302
     db.session.refresh(cycle)
-    assert (cycle.title, cycle.budget_cents) == ("Renamed during voting", 100_000_00)
+    assert (cycle.title, cycle.description, cycle.budget_cents) == (title, "", 100_000_00)
+    assert cycle.kiosk_idle_seconds == 300  # what voters do not see may still change
 
 
 def test_draft_preview_is_staff_only_and_matches_the_public_page(app, staff_client, make):

@@ -252,6 +252,28 @@ def test_11_changing_ballot_text_after_voting_opened_is_caught(app, make, runner
             in first_problem(output))
 
 
+@pytest.mark.parametrize("table, column, expected", [
+    ("cycle", "title", "cycle {cycle} title (en) differs"),
+    ("cycle", "description", "cycle {cycle} description (en) differs"),
+    ("area", "name", "area {area} name (en) differs"),
+])
+def test_12_changing_the_cycle_or_area_texts_after_voting_opened_is_caught(app, make, runner, table, column,
+                                                                           expected):
+    """The cycle's title and description and its area names are on the voting pages too: a
+    database edit after the opening is found against the recorded ballot."""
+    cycle = make.cycle(phase=Phase.development)
+    make.project(cycle), make.project(cycle)
+    open_voting(cycle)
+    db.session.commit()
+    anchor, area = head(), cycle.areas[0]
+    key = {"cycle": cycle.id, "area": area.id}[table]
+    db.session.execute(text(f"UPDATE {table} SET {column} = 'Changed quietly' WHERE id = :id"), {"id": key})
+    db.session.commit()
+    code, output = verify(runner, anchor)
+    assert code == 1, output
+    assert expected.format(cycle=cycle.id, area=area.id) in first_problem(output)
+
+
 # ---- anchors themselves --------------------------------------------------------------------
 
 def test_anchor_command_prints_the_head(app, published, runner):  # noqa: F811
