@@ -98,7 +98,7 @@ class CycleForm(FlaskForm):
             self[f"date_{phase}"].label.text = str(DATE_LABELS.get(str(phase), PHASE_NAMES[phase]))
 
     def validate_tie_seed(self, field):
-        if field.data and not field.data.strip().isdigit():
+        if field.data and not (field.data.strip().isascii() and field.data.strip().isdigit()):
             raise ValidationError(_l("The lottery seed must be a whole number of up to 18 digits."))
 
     def schedule(self) -> dict:

@@ -179,7 +179,7 @@ def _check_counting(settings: dict) -> None:
     if params.get("points", "fixed") not in POINTS or params.get("completion", "none") not in COMPLETIONS:
         raise DomainError(_l("Unknown option for the counting rule."))
     seed = settings.get("tie_seed")
-    if seed is not None and (not str(seed).isdigit() or len(str(seed)) > 18):
+    if seed is not None and (not str(seed).isascii() or not str(seed).isdigit() or len(str(seed)) > 18):
         raise DomainError(_l("The lottery seed must be a whole number of up to 18 digits."))
     spec = settings.get("tie_break", "lexicographic") or ""
     if "seeded-lottery" in spec.split(",") and seed is None:

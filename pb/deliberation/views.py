@@ -22,6 +22,7 @@ from pb.deliberation.models import Comment
 from pb.enums import Role
 from pb.errors import DomainError
 from pb.proposals.models import Idea, Project
+from pb.security.text import whole_number
 from pb.transaction import run_action, transaction
 
 bp = Blueprint("deliberation", __name__)
@@ -40,7 +41,7 @@ def _page_of(comment_or_target) -> str:
 def _post(target):
     form = CommentForm()
     if form.validate_on_submit():
-        parent = db.session.get(Comment, int(form.parent_id.data)) if (form.parent_id.data or "").isdigit() else None
+        parent = db.session.get(Comment, number) if (number := whole_number(form.parent_id.data)) else None
         try:
             with transaction():
                 services.post_comment(actor=current_user, target=target, body=form.body.data,

@@ -20,6 +20,7 @@ from pb.proposals.forms import ProjectForm, ReadyForm, ReviewForm, TranslationFo
 from pb.proposals.models import Idea, Project
 from pb.proposals.money import breakdown_to_input, cents_to_input
 from pb.proposals.views import area_by_slug, area_choices, bp
+from pb.security.text import whole_number
 from pb.transaction import transaction
 
 OPEN = (IdeaStatus.submitted, IdeaStatus.under_review)
@@ -56,7 +57,7 @@ def review(idea_id: int):
             with transaction():
                 services.review_idea(actor=current_user, idea=idea, status=IdeaStatus(form.status.data),
                                      reason=form.reason.data,
-                                     merged_into=db.session.get(Idea, int(target)) if target.isdigit() else None)
+                                     merged_into=db.session.get(Idea, number) if (number := whole_number(target)) else None)
             flash(_("The idea's status is now “%(status)s”.", status=IDEA_STATUS_NAMES[idea.status]), "success")
             if idea.status == IdeaStatus.advanced:  # next step: its project, offered on this page
                 return redirect(url_for("proposals.review", idea_id=idea.id))

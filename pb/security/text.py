@@ -22,3 +22,13 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
 
 def any_control_characters(values: Iterable[str], *, multiline: bool = False) -> bool:
     return any(isinstance(v, str) and has_control_characters(v, multiline=multiline) for v in values)
+
+
+def whole_number(value: str | None, *, below: int = 2**31) -> int | None:
+    """The number a form field or id holds, or None: ASCII digits only (str.isdigit also takes
+    "²" and "①", which int() refuses) and below `below` (a database integer column's range)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(below)):
+        return None
+    number = int(value)
+    return number if number < below else None

@@ -38,7 +38,7 @@ def expected_ballots(path: Path) -> int:
             if line.strip() in ("PROJECTS", "VOTES"):
                 break
             key, _, value = line.partition(";")
-            if key.strip() == "num_votes" and value.strip().isdigit():
+            if key.strip() == "num_votes" and value.strip().isascii() and value.strip().isdigit():
                 return int(value)
     return path.stat().st_size // BYTES_PER_BALLOT
 

@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from pb.i18n.content import Localized
+from pb.security.text import whole_number
 from pb.voting.ballot_form import BallotError, read_ranking, submitted_ranks
 from pb.voting.forms import BallotForm
 
@@ -71,7 +72,7 @@ def render_ballot(template, cycle, projects, form, ranking, *, error=None, statu
     if chosen is None:
         rank_of = {pid: i + 1 for i, pid in enumerate(ranking)}
     else:
-        rank_of = {pid: int(value) for pid, value in chosen.items() if value.isdigit()}
+        rank_of = {pid: rank for pid, value in chosen.items() if (rank := whole_number(value)) is not None}
     by_id = {p.id: p for p in projects}
     ranked = [by_id[pid] for pid in ranking if pid in by_id]
     tr = Localized([cycle, *projects], str(get_locale()))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 
 from pb.errors import DomainError
+from pb.security.text import whole_number
 
 PREFIX = "rank-"
 
@@ -30,9 +31,9 @@ def submitted_ranks(form: Mapping[str, str], project_ids: set[int]) -> dict[int,
     """What the voter chose for each project on this ballot, as typed, to show again after an error."""
     chosen = {}
     for name, value in form.items():
-        project = name.removeprefix(PREFIX)
-        if name.startswith(PREFIX) and project.isdigit() and int(project) in project_ids and value.strip():
-            chosen[int(project)] = value.strip()[:4]
+        project = whole_number(name.removeprefix(PREFIX))
+        if name.startswith(PREFIX) and project in project_ids and value.strip():
+            chosen[project] = value.strip()[:4]
     return chosen
 
 
@@ -42,17 +43,16 @@ def read_ranking(form: Mapping[str, str], project_ids: set[int], max_ranks: int)
     for name, value in form.items():
         if not name.startswith(PREFIX) or not value.strip():
             continue
-        project = name.removeprefix(PREFIX)
-        if not project.isdigit() or int(project) not in project_ids:
+        project = whole_number(name.removeprefix(PREFIX))
+        if project not in project_ids:
             raise BallotError(_l("Your ballot names a project that is not on this ballot."))
-        value = value.strip()
-        if not value.isdigit() or not 1 <= int(value) <= max_ranks:
-            raise BallotError(_l("Ranks go from 1 to %(k)d."), k=max_ranks, projects=(int(project),))
-        rank = int(value)
+        rank = whole_number(value)
+        if rank is None or not 1 <= rank <= max_ranks:
+            raise BallotError(_l("Ranks go from 1 to %(k)d."), k=max_ranks, projects=(project,))
         if rank in by_rank:
             raise BallotError(_l("You gave rank %(rank)d to more than one project. Give each rank to one project only."),
-                              rank=rank, projects=(by_rank[rank], int(project)))
-        by_rank[rank] = int(project)
+                              rank=rank, projects=(by_rank[rank], project))
+        by_rank[rank] = project
     if not by_rank:
         raise BallotError(_l("Rank at least one project."))
     for expected in range(1, len(by_rank) + 1):

@@ -284,8 +284,17 @@ def held_registrations(cycle: Cycle) -> list[tuple[VoterRollEntry, list[Match]]]
     return [(e, matches_by_id(cycle, e.held_matches or [])) for e in entries]
 
 
+SEPARATORS = " \t-\u2010\u2011\u2012\u2013\u2014"  # spaces and dashes people type between groups
+
+
+def bare_code(typed: str) -> str:
+    """An access code or tracker as typed, without its separators and in capitals:
+    "abcd efgh–jkmn" → "ABCDEFGHJKMN"."""
+    return "".join(c for c in typed.upper() if c not in SEPARATORS)
+
+
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+    return hashlib.sha256(bare_code(code).encode()).hexdigest()
 
 
 def issue_access_codes(*, actor, cycle: Cycle, count: int, batch: str) -> list[str]:

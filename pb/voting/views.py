@@ -308,7 +308,7 @@ def _tracker_code(typed: str) -> str | None:
     Spaces, dashes and lower case are accepted. Confusable characters are not guessed: the
     alphabet leaves out both O and 0 and all of I, L and 1, so a typed O could be neither.
     """
-    bare = "".join(c for c in typed.upper() if c not in " -\u2010\u2011\u2012\u2013\u2014\t")
+    bare = services.bare_code(typed)
     if len(bare) != 12 or any(c not in services.ALPHABET for c in bare):
         return None
     return "-".join(bare[i:i + 4] for i in range(0, 12, 4))

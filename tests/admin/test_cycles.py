@@ -65,6 +65,7 @@ def test_staff_creates_a_cycle_in_the_browser(staff_client):
     ({"slug": "Bad Slug!"}, "small letters"),
     ({"tie_break": "seeded-lottery"}, "needs its published seed"),
     ({"tie_seed": "abc"}, "whole number"),
+    ({"tie_break": "seeded-lottery", "tie_seed": "²"}, "whole number"),
     ({"areas": "North\nnorth"}, "same name"),
     ({"currency": "XYZ"}, "Unknown currency"),
 ])

@@ -1,5 +1,6 @@
 """Comments: posted in the writer's language, translated by liaisons, reported and moderated."""
 
+import pytest
 from sqlalchemy import func, select
 
 from pb.audit.models import AuditEvent
@@ -119,3 +120,15 @@ def test_reported_comment_appears_for_moderators(app, make):
     resident.post(f"/comments/{comment.id}/report", data={"csrf_token": token})
     liaison = as_user(app, make, Role.liaison)
     assert "Rude words" in liaison.get(f"/cycles/{cycle.slug}/moderation").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("parent", ["²", "99999999999999999999999"])
+def test_a_reply_to_an_impossible_comment_number_is_a_plain_comment(app, make, parent):
+    """A parent that is no number the database holds is ignored (a top-level comment), not a 500."""
+    _, project = setup(app, make)
+    url = f"/projects/{project.id}"
+    resident = as_user(app, make, Role.resident)
+    _, token = page_and_token(resident, url)
+    response = resident.post(f"{url}/comments", data={"csrf_token": token, "body": "Hello.", "parent_id": parent})
+    assert response.status_code == 302
+    assert db.session.scalars(select(Comment.parent_id)).one() is None

@@ -247,6 +247,18 @@ def test_merge_from_the_review_page_links_both_pages(client, make, cycle, staff)
     assert f'href="/ideas/{merged.id}"' in text(client.get(f"/ideas/{kept.id}"))
 
 
+@pytest.mark.parametrize("target", ["²", "99999999999999999999999"])
+def test_merge_into_an_impossible_idea_number_is_a_clear_error(client, make, cycle, staff, target):
+    """A merge target that is no number the database holds gets the form's message, not a 500."""
+    merged = idea(cycle, make.user(Role.resident))
+    login(client, staff)
+    response = post_staff(client, f"/admin/ideas/{merged.id}/review",
+                          {"status": "merged", "reason": "Same need.", "merged_into": target})
+    assert response.status_code == 400 and "Choose another idea of this cycle" in text(response)
+    db.session.refresh(merged)
+    assert merged.status != IdeaStatus.merged
+
+
 def test_staff_turn_an_advanced_idea_into_a_costed_project(client, make, cycle, staff):
     """Typed dollars become exact cents; the idea page then shows the project and its cost."""
     item = idea(cycle, make.user(Role.resident), status=IdeaStatus.advanced, reviewer=staff)

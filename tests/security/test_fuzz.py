@@ -31,6 +31,7 @@ NASTY = [
     "../../etc/passwd", "%00", "%s%s%n", "{{7*7}}", "${7*7}", "مرحبا بالعالم", "你好世界", "Xin chào",
     "😀" * 200, "2027-02-30", "1900-01-01", "9999-12-31", "0000-00-00", "true", "on", "y", "null",
     "[]", "{}", "AAAA-BBBB-CCCC", "rank-1", "cast", "review", "voting", "staff",
+    "²", "①", "٣", "99999999999999999999999",  # str.isdigit() says yes to the first three; int() takes only "٣"
 ]
 # The long run draws from a large fixed pool (cheap to draw) made from the same ingredients.
 CONTROL = ["\x00", "\x07", "\x1b", "\u202e", "\u2066", "\u200b", "\ufeff", "\r\n", "\u0301"]

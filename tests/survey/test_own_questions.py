@@ -97,11 +97,11 @@ def test_staff_add_a_question_before_voting_audited_and_frozen_once_voting_opens
 
 
 def test_translations_of_own_questions_are_frozen_while_voting(make, voting_cycle):
-    """Everyone who answers during voting reads the same question: a translation can be
-    neither written nor reviewed once voting has opened, and the reviewed one stays."""
+    """Everyone who answers during voting reads the same question: no translation can be
+    written once voting has opened (so none can be reviewed either), and the reviewed one stays."""
     cycle, _ids = voting_cycle
     clinic, heard = own(cycle)
-    translator, reviewer = make.user(Role.liaison), make.user(Role.staff)
+    translator = make.user(Role.liaison)
     with pytest.raises(WrongPhase):
         translate_field(actor=translator, obj=clinic, field="text", locale="es", text="¿Cambiada?")
     db.session.rollback()

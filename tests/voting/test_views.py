@@ -138,6 +138,29 @@ def test_a_voided_sheet_does_not_tell_which_of_its_codes_were_used(app, voting_c
     assert statuses.count(CodeStatus.used) == 3  # staff still see, after the close, how many were used
 
 
+@pytest.mark.parametrize("field, value", [("rank", "²"), ("rank", "①"), ("rank", "٣"), ("rank", "99999999999999999999999"),
+                                          ("name", "²"), ("name", "99999999999999999999999")])
+def test_a_rank_or_project_number_in_other_digits_is_a_clear_error(client, voting_cycle, codes, field, value):
+    """Characters Python calls digits but that are not 0-9 ("²", "①", Arabic-Indic), or a
+    number too big for the database, get the ballot back with a message, never a 500."""
+    cycle, ids = voting_cycle
+    token = enter_code(client, cycle, codes[0])
+    data = {f"rank-{ids[0]}": value} if field == "rank" else {f"rank-{value}": "1"}
+    response = client.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "review", **data})
+    assert response.status_code == 400 and 'role="alert"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+@pytest.mark.parametrize("typed", ["{} {} {}", "{}\u2013{}\u2013{}", "{}\t{}\t{}", " {}-{} {} "])
+def test_access_codes_may_be_typed_with_spaces_or_other_dashes(client, voting_cycle, codes, typed):
+    """A code read out or copied from a message comes with spaces, tabs or typographic dashes."""
+    cycle, _ = voting_cycle
+    token = csrf_from(client.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True))
+    groups = codes[0].lower().split("-")
+    response = client.post(f"/cycles/{cycle.slug}/vote/code", data={"code": typed.format(*groups), "csrf_token": token})
+    assert response.status_code == 200 and 'name="rank-' in response.get_data(as_text=True)
+
+
 def test_voting_closed_shows_no_ballot(client, make):
     cycle = make.cycle(phase=Phase.ideas)
     assert "Voting is not open" in client.get(f"/cycles/{cycle.slug}/vote", follow_redirects=True).get_data(as_text=True)
