@@ -28,7 +28,7 @@ from pb.tally.compress import compress
 from pb.tally.digest import sha256_of
 from pb.tally.formats.pabulib import parse_pb
 from pb.voting.models import Ballot, Tracker
-from pb.voting.seal import canonical_ballots
+from pb.voting.seal import canonical_ballots, turnout_groups
 
 TEXT_FIELDS = ("title", "summary")
 CYCLE_FIELDS = ("title", "description")
@@ -114,16 +114,24 @@ def _changed(now: dict, kept: dict | None) -> list[str]:
 
 
 def broken_seals() -> list[int]:
-    """Sequence numbers of `box.seal` events whose ballots no longer hash to the sealed digest."""
+    """Sequence numbers of `box.seal` events whose ballots no longer hash to the sealed digests
+    (rankings, trackers, and the channel, site and language groups turnout is counted from)."""
     broken = []
     for event in db.session.scalars(select(AuditEvent).filter_by(action="box.seal").order_by(AuditEvent.seq)):
         cycle_id = int(event.object_id)
         rankings = db.session.scalars(select(Ballot.ranking).filter_by(cycle_id=cycle_id))
         trackers = db.session.scalars(select(Tracker.code).filter_by(cycle_id=cycle_id))
         if (sha256_of(canonical_ballots(rankings)) != event.data["ballots_sha256"]
-                or sha256_of(sorted(trackers)) != event.data["trackers_sha256"]):
+                or sha256_of(sorted(trackers)) != event.data["trackers_sha256"]
+                or sha256_of(turnout_groups(cycle_id)) != event.data.get("groups_sha256")):
             broken.append(event.seq)
     return broken
+
+
+def unmarked_ballots(event: AuditEvent) -> list[str]:
+    """The seal found channels with more ballots than voters marked in them (pb.voting.seal)."""
+    return [f"event {event.seq}: the box held {channel} ballots that no voter marked as voting {channel} cast "
+            f"(ballots added outside voting)" for channel in event.data.get("ballots_without_voters", [])]
 
 
 def bundle_problems(folder: str | Path, events: list[dict]) -> list[str]:
@@ -225,6 +233,8 @@ def evidence_problems() -> list[str]:
             first[key] = event.seq
         if event.action == "ballot.freeze":
             problems += _ballot_problems(event)
+        if event.action == "box.seal":
+            problems += unmarked_ballots(event)
     problems += [f"ballots changed since the box was sealed (event {seq})" for seq in broken_seals()]
     for cycle_id in sorted({int(e.object_id) for e in events if e.action.startswith("tally.")}):
         problems += _result_problems(cycle_id, [e for e in events if e.object_id == str(cycle_id)])

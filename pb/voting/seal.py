@@ -48,10 +48,12 @@ def canonical_ballots(rankings) -> list[list[str]]:
 
 def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
     """Rewrite the box in random order, blur small groups, forget the reminder addresses, and
-    record the box digests."""
+    record the box digests, the digest of its turnout groups (channel, site, language, after
+    blurring) and the channels holding more ballots than voters they marked (none, unless
+    ballots were slipped into the database: `pb audit verify` reports them)."""
     ballots = _rewrite_in_random_order(Ballot)
     trackers = _rewrite_in_random_order(Tracker)
-    _rewrite_in_random_order(VoteMark)
+    marks = _rewrite_in_random_order(VoteMark)
     mine = [b for b in ballots if b["cycle_id"] == cycle.id]
     _coarsen_small_groups(cycle)
     seal = BoxSeal(cycle_id=cycle.id, ballot_count=len(mine),
@@ -62,8 +64,27 @@ def seal_box(*, actor, cycle: Cycle) -> BoxSeal:
     forget_addresses(cycle)  # the reminder addresses, in one UPDATE (nothing was written at cast time)
     record("box.seal", actor=actor, obj=cycle,
            data={"ballots": seal.ballot_count, "ballots_sha256": seal.ballots_sha256,
-                 "trackers_sha256": seal.trackers_sha256})
+                 "trackers_sha256": seal.trackers_sha256, "groups_sha256": sha256_of(turnout_groups(cycle.id)),
+                 "ballots_without_voters": _unmarked(mine, [m for m in marks if m["cycle_id"] == cycle.id])})
     return seal
+
+
+def turnout_groups(cycle_id: int) -> list[list]:
+    """[channel, site id, language, ballots] for every group of the box: what the published
+    turnout is counted from, so editing a ballot's channel, site or language changes it."""
+    rows = db.session.execute(select(Ballot.channel, Ballot.site_id, Ballot.locale)
+                              .filter_by(cycle_id=cycle_id))
+    counts = Counter((str(channel), site_id, locale) for channel, site_id, locale in rows)
+    return sorted([*group, n] for group, n in counts.items())
+
+
+def _unmarked(ballots: list[dict], marks: list[dict]) -> list[str]:
+    """Channels whose ballots outnumber the voters marked in them: online and kiosk ballots are
+    cast with their mark, paper ballots come from people checked in on paper (some of whom
+    hand in no sheet). Only the channel names are recorded: the log is public, and a count of
+    a small channel is shown nowhere else."""
+    ballots_in, marked_in = Counter(str(b["channel"]) for b in ballots), Counter(str(m["channel"]) for m in marks)
+    return sorted(c for c, n in ballots_in.items() if n > marked_in[c] or (c != "paper" and n != marked_in[c]))
 
 
 def _rewrite_in_random_order(model) -> list[dict]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pb.audit.models import AuditEvent
 from pb.audit.services import GENESIS, chain_hash, event_fields, head, record
 from pb.db import db
-from pb.enums import Phase
+from pb.enums import Phase, Role
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Project
 from pb.results.models import TallySnapshot
@@ -272,6 +272,41 @@ def test_12_changing_the_cycle_or_area_texts_after_voting_opened_is_caught(app, 
     code, output = verify(runner, anchor)
     assert code == 1, output
     assert expected.format(cycle=cycle.id, area=area.id) in first_problem(output)
+
+
+def test_13_changing_the_channel_site_or_language_of_sealed_ballots_is_caught(app, published, runner):  # noqa: F811
+    """The published turnout by channel, site and language is counted from the box: moving
+    sealed ballots to another channel and language is found against the seal."""
+    cycle, _ids = published
+    seal = event_of("box.seal")
+    db.session.execute(update(Ballot).where(Ballot.cycle_id == cycle.id).values(channel="kiosk", locale="es"))
+    db.session.commit()
+    code, output = verify(runner)
+    assert code == 1, output
+    assert f"ballots changed since the box was sealed (event {seal.seq})" in output
+
+
+def test_14_ballots_slipped_in_without_voters_are_caught(app, cast_cycle, make, runner):  # noqa: F811
+    """Someone with database access adds online ballots (and trackers) during voting; the seal
+    finds more online ballots than voters marked online, and verify reports it (an intact box
+    records no channel, see the published fixture's own verify)."""
+    from pb.db import random_key
+    from pb.lifecycle.services import advance
+    from pb.voting.models import Tracker
+    from pb.voting.services import new_code
+
+    cycle, ids = cast_cycle
+    for _ in range(5):
+        db.session.add(Ballot(id=random_key(), cycle_id=cycle.id, ranking=[ids[0]], channel="online", locale="en"))
+        db.session.add(Tracker(cycle_id=cycle.id, code=new_code()))
+    db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    seal = event_of("box.seal")
+    assert seal.data["ballots_without_voters"] == ["online"]
+    code, output = verify(runner)
+    assert code == 1, output
+    assert f"event {seal.seq}: the box held online ballots that no voter marked as voting online cast" in output
 
 
 # ---- anchors themselves --------------------------------------------------------------------
