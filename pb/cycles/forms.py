@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
@@ -44,13 +45,18 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# Digits with correctly placed thousands commas ("400,000", not "4,00" or "400.000,00").
+_BUDGET = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?", re.ASCII)
+
+
 def _money(form, field):
     """A budget typed as "400,000" or "400000.00": exact minor units, never floats."""
-    text = (field.data or "").replace(",", "").replace(" ", "").lstrip("$")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(_l("Enter the budget as a number, like 400,000.")) from None
+    text = (field.data or "").strip()
+    if text.startswith("-"):
+        raise ValidationError(_l("The budget must be more than zero."))
+    if _BUDGET.fullmatch(text) is None:
+        raise ValidationError(_l("Enter the budget as a number, like 400,000."))
+    amount = Decimal(text.lstrip("$ ").replace(",", ""))
     if not amount.is_finite() or amount <= 0:
         raise ValidationError(_l("The budget must be more than zero."))
     if amount > 10**10:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -160,6 +160,9 @@ def _check(*, title: str, description: str, budget_cents: int, currency: str, lo
         raise DomainError(_l("That budget is far too large. Check the amount."))
     if currency not in list_currencies():
         raise DomainError(_l("Unknown currency “%(code)s”."), code=currency)
+    if get_currency_precision(currency) != 2:  # every amount is typed and stored in cents
+        raise DomainError(_l("Use a currency with cents, like USD or EUR. “%(code)s” has none, or more than two "
+                             "decimal places."), code=currency)
     allowed = offered_locales()
     for code in [locale, *languages]:
         if code not in allowed:

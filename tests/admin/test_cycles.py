@@ -68,6 +68,9 @@ def test_staff_creates_a_cycle_in_the_browser(staff_client):
     ({"tie_break": "seeded-lottery", "tie_seed": "²"}, "whole number"),
     ({"areas": "North\nnorth"}, "same name"),
     ({"currency": "XYZ"}, "Unknown currency"),
+    ({"currency": "JPY", "budget": "1,000,000"}, "Use a currency with cents"),
+    ({"budget": "4,00"}, "as a number"),
+    ({"budget": "400.000,00"}, "as a number"),
 ])
 def test_bad_new_cycle_input_is_refused_and_changes_nothing(staff_client, overrides, message):
     """Each bad setting gets a clear message on the form and stores nothing."""
