@@ -9,7 +9,7 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.cycles.models import Cycle
 from pb.db import db
-from pb.deliberation.models import Comment
+from pb.deliberation.models import Comment, CommentReport
 from pb.enums import Phase
 from pb.notifications.models import Follow
 from pb.proposals.models import Idea, IdeaSupport, Project
@@ -70,7 +70,8 @@ def export(user: User) -> dict:
     the password hash, session and link hashes, and the secret of the second sign-in step.
     """
     return {
-        "account": {"email": user.email, "role": str(user.role), "language": user.locale,
+        "account": {"name": user.name, "email": user.email, "new_email_waiting_for_its_link": user.pending_email,
+                    "role": str(user.role), "language": user.locale,
                     "created_at": user.created_at.isoformat(),
                     "email_verified_at": user.email_verified_at.isoformat() if user.email_verified_at else None,
                     "email_choices": {"my_ideas": user.notify_ideas, "follows": user.notify_follows,
@@ -83,6 +84,9 @@ def export(user: User) -> dict:
                       "body": c.body, "language": c.locale, "hidden": c.is_hidden,
                       "created_at": c.created_at.isoformat()} for c, t in my_comments(user)],
         "supports": [{"idea": s.idea_id, "since": s.created_at.isoformat()} for s in my_supports(user)],
+        "reports": [{"comment": r.comment_id, "reason": r.reason, "created_at": r.created_at.isoformat()}
+                    for r in db.session.scalars(select(CommentReport).filter_by(reporter_id=user.id)
+                                                .order_by(CommentReport.id))],
         "follows": [{"idea": f.idea_id, "project": f.project_id, "since": f.created_at.isoformat()}
                     for f, _t in my_follows(user)],
         "voting": [{"cycle": s.cycle.slug, "registered_with_this_account": s.registered, "voted": s.voted}

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from pb.accounts.models import User
 from pb.audit.models import AuditEvent
 from pb.db import db
+from pb.deliberation.models import Comment, CommentReport
 from pb.enums import IdeaStatus, Phase, Role
 from pb.notifications.notify import progress_posted
 from pb.outbox.models import OutboxMail
@@ -208,11 +209,18 @@ def test_follow_a_project_and_hear_of_its_progress(app, client, make, smtp):  # 
 def test_download_my_data_and_delete_my_account(app, client, make, smtp):  # noqa: F811
     """The download holds my ideas but no secret; deleting keeps my idea (without its contact
     note), erases my identity, ends my session and is audited without personal data."""
-    user = make.user(Role.resident, email="gone@example.org")
+    user = make.user(Role.resident, email="gone@example.org", name="Zelda Quinteros")
     login(client, user)
     idea = _idea(client, make)
+    comment = Comment(idea_id=idea.id, author_id=make.user(Role.resident).id, locale="en", body="Not nice.")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(CommentReport(comment_id=comment.id, reporter_id=user.id, reason="Rude"))
+    db.session.commit()
     data = json.loads(client.get("/account/data.json").get_data(as_text=True))
     assert data["account"]["email"] == "gone@example.org" and data["ideas"][0]["title"] == idea.title
+    assert data["account"]["name"] == "Zelda Quinteros"  # all we hold: the name staff typed too
+    assert [(r["comment"], r["reason"]) for r in data["reports"]] == [(comment.id, "Rude")]
     assert "password" not in json.dumps(data).replace('"password": ', "")  # no hash
     token = csrf_from(client.get("/account").get_data(as_text=True))
     assert client.post("/account/delete", data={"csrf_token": token}).status_code == 302  # not ticked
