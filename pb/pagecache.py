@@ -20,7 +20,7 @@ from threading import Lock
 
 from flask import Flask, Response, current_app, g, request, session
 from flask.globals import request_ctx
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from sqlalchemy import select
 
 from pb import clock
@@ -76,7 +76,8 @@ def register_page_cache(app: Flask) -> None:
         # The head is read before anything else, so a page stored under it can only be older
         # than or equal to the data it shows, never newer (see the module docstring).
         head = tuple(db.session.execute(HEAD).first() or ())
-        g.page_cache_key = (request.full_path, str(get_locale()), clock.today().isoformat(), head)
+        today = clock.now().astimezone(get_timezone()).date()  # the site's day: pages say "today", "in 2 days"
+        g.page_cache_key = (request.full_path, str(get_locale()), today.isoformat(), head)
         page = cache.get(g.page_cache_key)
         if page is None:
             return None

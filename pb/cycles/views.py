@@ -1,6 +1,5 @@
 """Public pages: the home page, a cycle's page and its ballot projects."""
 
-import math
 from datetime import datetime
 from functools import lru_cache
 
@@ -70,8 +69,11 @@ def _voting_closes(cycle) -> dict | None:
     closes = cycle.starts_at(Phase.tallying) if cycle.phase == Phase.voting else None
     if closes is None:
         return None
+    # Calendar days in the site's time zone ("today" on the closing day, whatever the hour), so
+    # the figure changes only at the site's midnight, which the page cache's key also holds.
+    days = (closes.astimezone(get_timezone()).date() - clock.now().astimezone(get_timezone()).date()).days
     return {"at": closes, "date": format_date(closes, "long"), "time": format_time(closes, "short"),
-            "days": max(0, math.ceil((closes - clock.now()).total_seconds() / 86400))}
+            "days": max(0, days)}
 
 
 @bp.get("/projects/<id:project_id>")

@@ -65,7 +65,6 @@ def check_in(*, actor, kiosk: KioskSession, name: str, birth_date: date, area: A
                             channel=Channel.kiosk, today=today, decision=decision, reason=reason)
     if entry is None:
         return None
-    entry.code_id = None  # checked in person: a personal code this person named is not needed
     kiosk.check_ins += 1
     return f"roll:{entry.id}"
 

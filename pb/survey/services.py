@@ -41,6 +41,7 @@ from pb.survey.questions import BY_KEY, PREFER_NOT, QUESTIONS, bands
 from pb.translations.services import register_translatable
 from pb.voting.models import VoterRollEntry
 from pb.voting.seal import MIN_GROUP, _rewrite_in_random_order
+from pb.voting.services import person_of
 
 MAX_POPULATION = 100_000_000  # more people than any service area; a typo, not a census
 MAX_OWN_QUESTIONS = 10  # a cycle's own questions, after the standard ones
@@ -309,8 +310,9 @@ def note_turnout(*, cycle: Cycle, channel: Channel, locale: str, credential: str
     if not cycle.live_turnout:
         return
     area_id = 0
-    if credential.startswith("roll:"):
-        entry = db.session.get(VoterRollEntry, credential.removeprefix("roll:"))
+    person = person_of(credential)
+    if person.startswith("roll:"):
+        entry = db.session.get(VoterRollEntry, person.removeprefix("roll:"))
         area_id = (entry.area_id or 0) if entry is not None else 0
     values = {"cycle_id": cycle.id, "day": clock.today(), "area_id": area_id, "channel": channel,
               "locale": locale, "count": 1}

@@ -48,8 +48,6 @@ class VoterRollEntry(db.Model):
     # by the seal when voting closes (pb.voting.reminders); never touched when anyone casts.
     remind_to: Mapped[str | None] = mapped_column(String(254))
     remind_locale: Mapped[str | None] = mapped_column(String(16))
-    # A personal access code this person named themselves with; used up when they cast.
-    code_id: Mapped[str | None] = mapped_column(ForeignKey("access_code.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -7,11 +7,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
@@ -331,12 +333,12 @@ def claim_personal_code(*, cycle: Cycle, code: str, name: str, birth_date: date,
     """A personal code's holder names themselves; returns the credential to cast with, or None
     while a liaison checks a near match of someone on the roll (the entry is "held").
 
+    The credential names both the person and the code presented (`personal_credential`): the
+    cast marks the person as having voted and uses up that code, so one code is one ballot and
+    one person is one ballot, and no claim can tie a code to someone else's entry.
     The answer tells nothing to someone trying codes or names: a used code gets a ballot like
     an unused one, and the roll is neither read nor changed for it (its cast is refused, by the
     code's own vote mark); a person who has voted gets a ballot too, and only the cast says so.
-    Otherwise the person is found on (or added to) the roll and, if their entry has no code
-    yet, the code is bound to it, to be used up when they cast: an entry is never bound again,
-    so nobody can tie someone else's entry to a used code and keep them from voting.
     """
     row = _code_row(cycle, code)
     person = _eligible(cycle, name, birth_date, area, today)
@@ -351,9 +353,17 @@ def claim_personal_code(*, cycle: Cycle, code: str, name: str, birth_date: date,
                              "who is already on it. A community liaison at a kiosk can help."))
     if entry.status != RollStatus.active:
         return None
-    if entry.code_id is None and not voted_via(cycle, entry.id):
-        entry.code_id = row.id
-    return f"roll:{entry.id}"
+    return personal_credential(entry.id, row.id)
+
+
+def personal_credential(entry_id: str, code_id: str) -> str:
+    """"roll:<entry>+code:<code>": the vote mark is the person's, and the code is used up too."""
+    return f"roll:{entry_id}+code:{code_id}"
+
+
+def person_of(credential: str) -> str:
+    """The credential the vote mark is keyed by: the person's, for a personal code's credential."""
+    return credential.partition("+")[0]
 
 
 def void_batch(*, actor, cycle: Cycle, batch: str) -> int:
@@ -373,26 +383,21 @@ def void_batch(*, actor, cycle: Cycle, batch: str) -> int:
 
 
 def _use_up(credential: str) -> None:
-    """An access code becomes used in the casting transaction, so a failed cast keeps it valid.
-
-    A roll entry that named itself with a personal code uses that code up too. The update is
-    conditional, so two casts racing for one code on PostgreSQL cannot both use it.
-    """
-    kind, _, ident = credential.partition(":")
-    if kind == "roll":
-        entry = db.session.get(VoterRollEntry, ident, populate_existing=True)
-        if entry is None or entry.status != RollStatus.active:  # taken off the roll since (e.g. a liaison's decision)
-            raise DomainError(_l("This registration is no longer on the voter roll, so this ballot was not "
-                                 "stored. A community liaison can help."))
-        ident = entry.code_id
-    elif kind != "code":
-        ident = None
-    if ident is None:
-        return
-    used = db.session.execute(update(AccessCode).where(AccessCode.id == ident, AccessCode.status == CodeStatus.unused)
-                              .values(status=CodeStatus.used)).rowcount
-    if used != 1:
-        raise AlreadyVoted(_l("This access code has already been used to vote."))
+    """An access code becomes used in the casting transaction, so a failed cast keeps it valid;
+    a roll entry must still be on the roll. The update is conditional, so two casts racing for
+    one code on PostgreSQL cannot both use it."""
+    for part in credential.split("+"):
+        kind, _, ident = part.partition(":")
+        if kind == "roll":
+            entry = db.session.get(VoterRollEntry, ident, populate_existing=True)
+            if entry is None or entry.status != RollStatus.active:  # taken off the roll since (a liaison's decision)
+                raise DomainError(_l("This registration is no longer on the voter roll, so this ballot was not "
+                                     "stored. A community liaison can help."))
+        elif kind == "code":
+            used = db.session.execute(update(AccessCode).where(
+                AccessCode.id == ident, AccessCode.status == CodeStatus.unused).values(status=CodeStatus.used)).rowcount
+            if used != 1:
+                raise AlreadyVoted(_l("This access code has already been used to vote."))
 
 
 def check_ranking(cycle: Cycle, ranking: list[int]) -> list[int]:
@@ -424,13 +429,22 @@ def cast_ballot(*, cycle: Cycle, credential: str, ranking: list[int], channel: C
         raise WrongPhase(_l("Voting has closed, so this ballot was not stored. Your code or "
                             "registration was not used."))
     ranking = check_ranking(cycle, ranking)
-    try:
-        with db.session.begin_nested():
-            db.session.add(VoteMark(cycle_id=cycle.id, credential=credential, channel=channel))
-    except IntegrityError:
-        raise AlreadyVoted(_l("A ballot has already been cast with this credential.")) from None
+    # ON CONFLICT DO NOTHING: a second cast (or one waiting for a parallel first to commit)
+    # inserts nothing, without a savepoint to roll back to.
+    marked = db.session.connection().execute(_mark_statement(db.engine.dialect.name), {
+        "cycle_id": cycle.id, "credential": person_of(credential), "channel": channel}).first()
+    if marked is None:
+        raise AlreadyVoted(_l("A ballot has already been cast with this credential."))
     _use_up(credential)
     return _store(cycle.id, ranking, channel, locale, site_id, tracker)
+
+
+@cache
+def _mark_statement(dialect: str):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(VoteMark).values(cycle_id=bindparam("cycle_id"), credential=bindparam("credential"),
+                                    channel=bindparam("channel"))
+            .on_conflict_do_nothing().returning(VoteMark.credential))  # a row back only when inserted
 
 
 def store_paper_ballot(*, cycle_id: int, ranking: list[int], site_id: int) -> str:
@@ -469,7 +483,7 @@ def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
 
     A held registration keeps its link (it works once a liaison accepts it); a refused one is told so.
     The reminder's fresh link (pb.voting.reminders) spends the same way for an entry verified
-    before; that entry keeps a personal code it named itself with since, to be used up when it casts.
+    before.
     """
     if not 16 <= len(token) <= 64:
         raise DomainError(INVALID_LINK)
@@ -483,10 +497,9 @@ def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
     if entry.status == RollStatus.refused:
         raise DomainError(_l("This registration was not accepted: it looks like a person who is already "
                              "on the voter roll. A community liaison at a kiosk can help."))
-    first_time = {} if entry.email_verified else {"code_id": None}
     spent = db.session.execute(update(VoterRollEntry).where(
         VoterRollEntry.id == entry.id, VoterRollEntry.verify_hash == token_hash)
-        .values(verify_hash=None, email_verified=True, **first_time)).rowcount
+        .values(verify_hash=None, email_verified=True)).rowcount
     if spent != 1:  # a parallel click spent it first
         raise DomainError(INVALID_LINK)
     return entry

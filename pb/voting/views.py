@@ -35,7 +35,7 @@ from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
 from pb.survey.services import new_ticket as new_survey_ticket
 from pb.survey.services import note_turnout
-from pb.transaction import run_action, transaction
+from pb.transaction import run_action, transaction, writes_on_get
 from pb.voting import services
 from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.forms import (
@@ -172,6 +172,7 @@ def register(slug: str):
 
 @bp.get("/vote/verify/<token>")
 @public
+@writes_on_get
 def verify(slug: str, token: str):
     cycle = _open_cycle(slug)
     try:

@@ -47,3 +47,38 @@ def test_parallel_casts_with_one_credential(app, client, voting_cycle, codes):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == TRIALS
     assert db.session.scalar(select(func.count()).select_from(VoteMark)) == TRIALS
+
+
+def test_parallel_clicks_on_one_voting_link_never_fail(app, voting_cycle):
+    """A double click or a mail scanner opens one emailed voting link three times at once:
+    each answer is the ballot or a clean refusal, never an error (SQLite: the link's GET
+    takes the write lock from its first statement, instead of failing to upgrade a read)."""
+    from datetime import date
+
+    from pb.voting.services import register_online
+
+    cycle, _ = voting_cycle
+    answers = []
+    for trial in range(5):
+        db.session.rollback()  # this thread's read of the last trial would keep an old snapshot
+        _, token = register_online(cycle=cycle, name=f"Link Person {'k' * (trial + 1)}", area=cycle.areas[0],
+                                   birth_date=date(1970, 1, 1 + trial), email=f"link{trial}@example.org",
+                                   today=date(2027, 1, 1))
+        db.session.commit()
+        barrier, outcomes = threading.Barrier(3), []
+
+        def click(token=token, barrier=barrier, outcomes=outcomes, slug=cycle.slug):
+            client = app.test_client()
+            barrier.wait()
+            try:
+                outcomes.append(client.get(f"/cycles/{slug}/vote/verify/{token}").status_code)
+            except Exception as error:  # noqa: BLE001  (reported below, with the answers)
+                outcomes.append(repr(error))
+
+        threads = [threading.Thread(target=click) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        answers += outcomes
+    assert len(answers) == 15 and set(answers) <= {302}, answers

@@ -23,3 +23,21 @@ def test_voting_close_date_and_days_left(client, voting_cycle):  # noqa: F811
     assert "Voting closes" in page and "on April 1, 2027 at" in page and "in 3 days" in page
     with clock.frozen(datetime(2027, 3, 31, 6, 0, tzinfo=UTC)):
         assert "in 1 day<" in client.get(f"/cycles/{cycle.slug}").get_data(as_text=True).replace("\n", "")
+
+
+def test_days_left_count_calendar_days_and_stay_right_from_the_cache(client, voting_cycle):  # noqa: F811
+    """Voting closes April 1 at 17:00: all day on March 30 the page says 'in 2 days' (also
+    when served from the page cache late that day), and on April 1 it says 'today'."""
+    from pb.db import db
+    from pb.enums import Phase
+
+    cycle, _ = voting_cycle
+    [closing] = [d for d in cycle.schedule if d.phase == Phase.tallying]
+    closing.starts_at = datetime(2027, 4, 1, 17, 0, tzinfo=UTC)
+    db.session.commit()
+    for moment in (datetime(2027, 3, 30, 0, 1, tzinfo=UTC), datetime(2027, 3, 30, 23, 58, tzinfo=UTC)):
+        with clock.frozen(moment):
+            assert "in 2 days<" in client.get(f"/cycles/{cycle.slug}").get_data(as_text=True).replace("\n", "")
+    with clock.frozen(datetime(2027, 4, 1, 9, 0, tzinfo=UTC)):
+        page = client.get(f"/cycles/{cycle.slug}").get_data(as_text=True).replace("\n", "")
+    assert "today<" in page and "in 1 day" not in page

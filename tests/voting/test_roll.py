@@ -424,10 +424,27 @@ def test_a_used_personal_code_cannot_lock_someone_else_out(app, voting_cycle, co
     refused = other.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
                                                                "step": "cast", **ranks(ids, 1)})
     assert refused.status_code == 409
-    db.session.expire_all()
-    assert db.session.get(VoterRollEntry, victim.id).code_id is None
     cast_ballot(cycle=cycle, credential=f"roll:{victim.id}", ranking=ids[:1], channel=Channel.kiosk, locale="en")
     db.session.commit()
+    assert ballots() == 2
+
+
+def test_one_personal_code_cannot_lock_out_the_people_it_names(app, voting_cycle, codes):
+    """Someone enters a code with another person's name (and does not cast), then casts with
+    the same code as themselves: the other person still votes with their own code."""
+    cycle, ids = voting_cycle
+    cycle.personal_access_codes = True
+    db.session.commit()
+    _personal_code_page(app.test_client(), cycle, codes[0], "Vic Moreau", date(1970, 1, 1))
+    eve = app.test_client()
+    ballot = _personal_code_page(eve, cycle, codes[0], "Eve Adams", date(1985, 2, 3)).get_data(as_text=True)
+    assert eve.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(ballot), "step": "cast",
+                                                          **ranks(ids, 0)}).status_code == 200
+    vic = app.test_client()
+    ballot = _personal_code_page(vic, cycle, codes[1], "Vic Moreau", date(1970, 1, 1)).get_data(as_text=True)
+    cast = vic.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(ballot), "step": "cast",
+                                                         **ranks(ids, 1)})
+    assert cast.status_code == 200 and 'id="tracker"' in cast.get_data(as_text=True)
     assert ballots() == 2
 
 
