@@ -47,6 +47,7 @@ def set_paper_double_entry(*, actor, cycle: Cycle, required: bool) -> Cycle:
 
 def open_batch(*, actor, cycle: Cycle, site: Site, received_on: date, received_count: int) -> PaperBatch:
     """Start a batch: the site, the day and how many paper ballots came in."""
+    cycle = lock_cycle(cycle, exclusive=False)  # closing waits, or this sees it closed: no batch left open
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Paper ballots can be entered only while voting is open."))
     check_uses_kiosks(cycle)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
+from pb.cycles.queries import lock_cycle
 from pb.db import db, utcnow
 from pb.enums import Channel, Phase
 from pb.errors import DomainError, NotAllowed, WrongPhase
@@ -37,6 +38,7 @@ def check_kiosks_may_stop(cycle: Cycle) -> None:
 
 def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> KioskSession:
     """Start a liaison's kiosk shift at a site, on this device."""
+    cycle = lock_cycle(cycle, exclusive=False)  # closing waits, or this sees it closed: no kiosk left open
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Voting is not open in this cycle."))
     check_uses_kiosks(cycle)
