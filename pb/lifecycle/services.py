@@ -74,14 +74,18 @@ def _close_voting(*, actor, cycle: Cycle) -> None:
 
 
 def count_votes(*, actor, cycle: Cycle, reason: str = "") -> TallySnapshot:
-    """Count the sealed box with the cycle's published rule (a provisional result)."""
-    return results.run_tally(actor=actor, cycle=cycle, reason=reason)
+    """Count the sealed box with the cycle's published rule (a provisional result).
+
+    Under the cycle lock, exclusive like publication's: a count racing a sign-off either sees
+    the published result (and needs a public reason) or is counted before it.
+    """
+    return results.run_tally(actor=actor, cycle=lock_cycle(cycle, exclusive=True), reason=reason)
 
 
 def publish_result(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
     """A second staff member signs the count off; the first publication ends counting."""
-    cycle = db.session.get(Cycle, snapshot.cycle_id)
-    lock_cycle(cycle, exclusive=True)
+    cycle = lock_cycle(db.session.get(Cycle, snapshot.cycle_id), exclusive=True)
+    db.session.refresh(snapshot)  # read under the lock: a recount may have superseded it meanwhile
     results.sign_off(actor=actor, snapshot=snapshot)
     if cycle.phase == Phase.tallying:
         _move(actor=actor, cycle=cycle, to=Phase.results)

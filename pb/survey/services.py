@@ -61,13 +61,19 @@ class PopulationFileError(DomainError):
         self.lines = lines
 
 
-def new_ticket(cycle: Cycle, channel: Channel, locale: str = "") -> dict:
+def new_ticket(cycle: Cycle, channel: Channel, locale: str = "", ticket: str | None = None) -> dict:
     """A one-time survey ticket for the session of someone who has just cast a ballot.
 
-    It names the cycle and the channel only: never the ballot, tracker or credential.
+    It names the cycle and the channel only: never the ballot, tracker or credential. `ticket`
+    is one chosen before the cast (online, with the reviewed ballot), so that the same cast
+    sent again is answered with the same ticket, which can be used once.
     """
     return {"cycle": cycle.id, "channel": str(channel), "locale": locale,
-            "ticket": secrets.token_urlsafe(24), "seen": clock.timestamp()}
+            "ticket": ticket or new_ticket_code(), "seen": clock.timestamp()}
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def _ticket_hash(ticket: str) -> str:

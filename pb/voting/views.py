@@ -34,7 +34,7 @@ from pb.outbox.services import queue_mail
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
 from pb.survey.services import new_ticket as new_survey_ticket
-from pb.survey.services import note_turnout
+from pb.survey.services import new_ticket_code, note_turnout
 from pb.transaction import run_action, transaction, writes_on_get
 from pb.voting import services
 from pb.voting.ballot_flow import Submission, read_submission, render_submission
@@ -222,6 +222,7 @@ def ballot(slug: str):
     submission = read_submission(cycle, projects)
     if submission.step == "cast":
         tracker = _pending_tracker(cycle, credential, submission.ranking)
+        survey = (session.get("ballot_pending") or {}).get("survey") if tracker else None
         try:
             with transaction():
                 tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=submission.ranking,
@@ -229,11 +230,11 @@ def ballot(slug: str):
                 note_turnout(cycle=cycle, channel=Channel.online, locale=str(get_locale()),
                              credential=credential)  # staff-only live turnout, if the cycle opted in
         except services.AlreadyVoted:
-            return _already_voted(cycle, tracker)
+            return _already_voted(cycle, tracker, survey)
         except DomainError as error:
             submission = submission.refused(str(error))
         else:
-            return _show_tracker(cycle, tracker)
+            return _show_tracker(cycle, tracker, survey)
     if submission.step == "review" and not submission.error:
         session["ballot_pending"] = _pending(cycle, credential, submission.ranking)
     return render_submission(cycle, projects, submission, post_url=url_for("voting.ballot", slug=slug))
@@ -254,7 +255,7 @@ def _pending(cycle, credential: str, ranking: list[int]) -> dict:
     that the first stored exactly this ballot for this credential and show its tracker.
     """
     tracker = services.new_code()
-    return {"cycle": cycle.id, "tracker": tracker,
+    return {"cycle": cycle.id, "tracker": tracker, "survey": new_ticket_code(),
             "digest": _ranking_digest(cycle, credential, tracker, ranking)}
 
 
@@ -268,7 +269,7 @@ def _pending_tracker(cycle, credential: str, ranking: list[int]) -> str | None:
     return tracker if hmac.compare_digest(str(pending.get("digest")), expected) else None
 
 
-def _show_tracker(cycle, tracker: str):
+def _show_tracker(cycle, tracker: str, survey: str | None = None):
     """The confirmation, as the answer to the cast itself (no redirect: one request fewer).
 
     Sending the cast again (reload, double tap) repeats the same reviewed ballot, which
@@ -276,15 +277,17 @@ def _show_tracker(cycle, tracker: str):
     """
     session.pop("voter", None)
     session.pop("ballot_pending", None)
-    session["survey"] = new_survey_ticket(cycle, Channel.online)  # one optional survey (pb.survey)
+    # One optional survey (pb.survey), with the ticket chosen at review: the same cast sent
+    # again (a double tap, an old cookie) is answered with the same ticket, answered once.
+    session["survey"] = new_survey_ticket(cycle, Channel.online, ticket=survey)
     return render_template("voting/voted.html", cycle=cycle, tracker=tracker)
 
 
-def _already_voted(cycle, tracker: str | None = None):
+def _already_voted(cycle, tracker: str | None = None, survey: str | None = None):
     """A second cast of the same reviewed ballot (double tap) gets the first one's confirmation;
     anything else cast with a used credential is refused and changes nothing."""
     if tracker is not None and db.session.get(Tracker, (cycle.id, tracker)) is not None:
-        return _show_tracker(cycle, tracker)
+        return _show_tracker(cycle, tracker, survey)
     session.pop("voter", None)
     return render_template("voting/already.html", cycle=cycle), 409
 

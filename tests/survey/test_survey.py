@@ -242,3 +242,27 @@ def test_live_turnout_is_off_by_default_and_audited_when_switched_on(client, mak
     assert (row.day, row.area_id, row.channel, row.count) == (today, 0, Channel.online, 12)
     page = client.get(f"/admin/cycles/{cycle.slug}/turnout").get_data(as_text=True)
     assert "<td>12</td>" in page and "Project 0" not in page
+
+
+def test_sending_the_cast_again_gives_no_second_survey(client, voting_cycle):  # noqa: F811
+    """The cast is sent again with the cookie from before it (a double tap, or on purpose):
+    the confirmation comes back with the same survey ticket, which is already used, so one
+    ballot gives at most one survey answer."""
+    cycle, ids = voting_cycle
+    [code] = issue_access_codes(actor=None, cycle=cycle, count=1, batch="replay")
+    db.session.commit()
+    token = enter_code(client, cycle, code)
+    client.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "review", **ranks(ids, 0)})
+    with client.session_transaction() as saved:
+        before_cast = dict(saved)
+    cast = {"csrf_token": token, "step": "cast", **ranks(ids, 0)}
+    assert client.post(f"/cycles/{cycle.slug}/ballot", data=cast).status_code == 200
+    assert answer(client, cycle, age="25_34").status_code == 302
+    for _ in range(3):
+        with client.session_transaction() as session:
+            session.clear()
+            session.update(before_cast)
+        again = client.post(f"/cycles/{cycle.slug}/ballot", data=cast)
+        assert again.status_code == 200 and 'id="tracker"' in again.get_data(as_text=True)
+        answer(client, cycle, age="25_34")
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
