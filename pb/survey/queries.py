@@ -45,6 +45,7 @@ from pb.survey.suppression import (
     share,
     suppress_question,
     suppress_table,
+    suppress_views,
 )
 
 VOTING_OVER = (Phase.tallying, Phase.results, Phase.implementation)
@@ -153,12 +154,16 @@ def participant_counts(answers: list[SurveyResponse], question: Question, keys: 
 
 
 def compare(cycle: Cycle, answers: list[SurveyResponse], question: Question, threshold: int,
-            area_id: int | None = None) -> Comparison:
-    """One question: participants beside residents, band by band, with the representation ratio."""
+            area_id: int | None = None, shown_values: dict | None = None) -> Comparison:
+    """One question: participants beside residents, band by band, with the representation ratio.
+
+    `shown_values`: the counts as already suppressed together with the report's other tables
+    (`linked_views`); otherwise this table is suppressed on its own (a page showing nothing else).
+    """
     names = area_names(cycle)
     keys = bands(question, [a.slug for a in cycle.all_areas])
-    counts = participant_counts(answers, question, keys)
-    shown_values = suppress_question(counts, keys, threshold)
+    if shown_values is None:
+        shown_values = suppress_question(participant_counts(answers, question, keys), keys, threshold)
     pop = _population_by_band(cycle, question, area_id)
     given, pop_total = shown_values["given"], sum(pop.get(k, 0) for k in keys)
     rows = []
@@ -195,13 +200,46 @@ def in_area(cycle: Cycle, answers: list[SurveyResponse], area_id: int) -> list[S
     return [r for r in answers if r.answers.get("area") == slug]
 
 
-def crosstab(cycle: Cycle, answers: list[SurveyResponse], question: Question, by: str, threshold: int) -> Table:
-    """A question's bands (rows) by channel or by language (columns), suppressed."""
-    keys = [*bands(question, [a.slug for a in cycle.all_areas]), PREFER_NOT, NOT_ANSWERED]
-    column = (lambda r: str(r.channel)) if by == "channel" else (lambda r: r.locale or "")
-    cols = [str(c) for c in Channel] if by == "channel" else sorted({column(r) for r in answers})
-    values = Counter((band, column(r)) for r in answers for band in _chosen(r, question))
-    return suppress_table(values, keys, cols, threshold)
+@dataclass(frozen=True)
+class View:
+    """One question as a staff report shows it for all areas or one area, suppressed together
+    with the same question in every other view (pb.survey.suppression.suppress_views)."""
+
+    comparison: Comparison
+    by_channel: Table
+    by_language: Table
+
+
+def linked_views(cycle: Cycle, answers: list[SurveyResponse], question: Question,
+                 threshold: int) -> dict[int | None, View]:
+    """The question for all areas (key None) and for each area (its id), every table of every
+    view suppressed at once, so that subtracting one view or table from another reveals nothing."""
+    keys = bands(question, [a.slug for a in cycle.all_areas])
+    others = [PREFER_NOT, NOT_ANSWERED]
+    slugs = {a.slug: a.id for a in cycle.all_areas}
+    dims = {"channel": [str(c) for c in Channel], "language": sorted({r.locale or "" for r in answers})}
+    counts: Counter = Counter()
+    for r in answers:
+        area = slugs.get(r.answers.get("area"), "none")  # "none": gave no area, a view no page shows
+        for view in (None, area):
+            for band in _chosen(r, question):
+                counts[view, "*", band] += 1
+                counts[view, ("channel", str(r.channel)), band] += 1
+                counts[view, ("language", r.locale or ""), band] += 1
+    parts = [*slugs.values(), "none"]
+    out = suppress_views(counts, [None, *parts], parts, dims, keys, others, threshold)
+    views = {}
+    for view in (None, *slugs.values()):
+        shown = {band: out[view, "*", band] for band in [*keys, *others]}
+        shown |= {name: out[view, name] for name in ("given", "others", "total")}
+        tables = {dim: Table(rows=(*keys, *others), cols=tuple(cols),
+                             cells={(b, c): out[view, (dim, c), b] for b in [*keys, *others] for c in cols},
+                             row_totals={b: out[view, "*", b] for b in [*keys, *others]},
+                             col_totals={c: out[view, (dim, c), "total"] for c in cols}, total=out[view, "total"])
+                  for dim, cols in dims.items()}
+        views[view] = View(compare(cycle, [], question, threshold, area_id=view, shown_values=shown),
+                           tables["channel"], tables["language"])
+    return views
 
 
 def summaries(cycle: Cycle, answers: list[SurveyResponse], threshold: int) -> list[str]:

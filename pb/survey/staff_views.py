@@ -149,13 +149,14 @@ def remove_question(question_id: int):
 def _report(cycle, threshold: int) -> dict:
     answers = queries.responses(cycle)
     area = next((a for a in cycle.all_areas if a.slug == request.args.get("area")), None)
-    mine = queries.in_area(cycle, answers, area.id) if area else answers
     asked = queries.all_questions(cycle, str(get_locale()))
+    # Every area's view and every table of it are suppressed together: one view or table
+    # subtracted from another gives nothing away (queries.linked_views).
+    shown = [queries.linked_views(cycle, answers, q, threshold)[area.id if area else None] for q in asked]
     return {"cycle": cycle, "area": area, "min_cell": threshold, "closed": cycle.phase in queries.VOTING_OVER,
-            "comparisons": [queries.compare(cycle, mine, q, threshold, area_id=area.id if area else None)
-                            for q in asked],
-            "by_channel": {q.key: queries.crosstab(cycle, mine, q, "channel", threshold) for q in asked},
-            "by_language": {q.key: queries.crosstab(cycle, mine, q, "language", threshold) for q in asked},
+            "comparisons": [view.comparison for view in shown],
+            "by_channel": {q.key: view.by_channel for q, view in zip(asked, shown, strict=True)},
+            "by_language": {q.key: view.by_language for q, view in zip(asked, shown, strict=True)},
             "summaries": queries.summaries(cycle, answers, threshold), "names": queries.area_names(cycle)}
 
 

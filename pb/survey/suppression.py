@@ -119,3 +119,47 @@ def representation_ratio(participants: int, participants_total: int,
     if part is None or not pop:
         return None
     return part / pop
+
+
+def suppress_views(counts: dict[tuple, int], views: list, parts: list, dims: dict[str, list],
+                   substantive: list[str], others: list[str], threshold: int) -> dict:
+    """One question's tables in every view at once, so no table undoes another's suppression.
+
+    A staff report shows, for all areas and for each area ("views"; `parts` are the views that
+    add up to the first, including people who gave no area, which no page shows), the question's
+    counts with their shares and, per dimension (channel, language), a crosstab whose row totals
+    are those counts. Suppressed one by one, the all-areas table minus the shown areas gives a
+    hidden area's cell, and a crosstab's row total gives a band the comparison hid. Here every
+    cell and total of every table is one key, every "adds up to" relation is one line, and the
+    primary and complementary rule runs over all of them together.
+
+    counts: (view, column, band) → n, where column is "*" (the question's own count) or
+    (dimension, value). Result keys: those, plus (view, "given" | "others" | "total") and
+    (view, column, "total"); None is hidden.
+    """
+    bands = [*substantive, *others]
+    values: dict = {}
+    lines: list = []
+    for view in views:
+        cell = {(col, band): counts.get((view, col, band), 0)
+                for col in ["*", *[(d, c) for d, cols in dims.items() for c in cols]] for band in bands}
+        values |= {(view, col, band): n for (col, band), n in cell.items()}
+        given, rest = sum(cell["*", b] for b in substantive), sum(cell["*", b] for b in others)
+        values |= {(view, "given"): given, (view, "others"): rest, (view, "total"): given + rest}
+        lines += [((view, "given"), [(view, "*", b) for b in substantive]),
+                  ((view, "others"), [(view, "*", b) for b in others]),
+                  ((view, "total"), [(view, "given"), (view, "others")])]
+        for dim, cols in dims.items():
+            for c in cols:
+                values[view, (dim, c), "total"] = sum(cell[(dim, c), b] for b in bands)
+                lines.append(((view, (dim, c), "total"), [(view, (dim, c), b) for b in bands]))
+            lines += [((view, "*", b), [(view, (dim, c), b) for c in cols]) for b in bands]
+            lines.append(((view, "total"), [(view, (dim, c), "total") for c in cols]))
+    whole = views[0]
+    keys_of_a_view = [key[1:] for key in values if key[0] == whole]
+    lines += [((whole, *key), [(part, *key) for part in parts]) for key in keys_of_a_view]
+    out = suppress(values, lines, threshold, derived=tuple((view, "others") for view in views))
+    for view in views:
+        if out[view, "given"] is None or out[view, "total"] is None:
+            out[view, "others"] = None  # no longer derivable, so not shown either
+    return out

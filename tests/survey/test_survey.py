@@ -266,3 +266,73 @@ def test_sending_the_cast_again_gives_no_second_survey(client, voting_cycle):  #
         assert again.status_code == 200 and 'id="tracker"' in again.get_data(as_text=True)
         answer(client, cycle, age="25_34")
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+def _relations(views, areas):
+    """Every 'adds up to' relation a reader of the staff report can write between shown numbers:
+    within a view (the question's total, each crosstab's rows, columns and total) and across
+    views (all areas = the sum of the areas). Yields (total, members)."""
+    for view in views.values():
+        counts = {row.key: row.participants for row in view.comparison.rows}
+        yield view.comparison.answered, list(counts.values())
+        for table in (view.by_channel, view.by_language):
+            assert table.row_totals == counts  # a crosstab's row totals are the counts themselves
+            for band in table.rows:
+                yield table.row_totals[band], [table.cells[band, c] for c in table.cols]
+            for col in table.cols:
+                yield table.col_totals[col], [table.cells[b, col] for b in table.rows]
+            yield table.total, list(table.col_totals.values())
+    whole, parts = views[None], [views[a.id] for a in areas]
+    for i, row in enumerate(whole.comparison.rows):
+        yield row.participants, [part.comparison.rows[i].participants for part in parts]
+    for name in ("by_channel", "by_language"):
+        table = getattr(whole, name)
+        for key, value in table.cells.items():
+            yield value, [getattr(part, name).cells[key] for part in parts]
+        for key, value in table.col_totals.items():
+            yield value, [getattr(part, name).col_totals[key] for part in parts]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_hidden_count_of_the_staff_report_comes_back_by_subtraction(make, voting_cycle, seed):  # noqa: F811
+    """Random answers (ages, areas, channels, languages; some groups small): across the
+    all-areas and per-area views of the staff report, the comparison and both crosstabs, no
+    shown total has exactly one hidden part, which subtraction would give back."""
+    import random
+
+    cycle, _ = voting_cycle
+    rng = random.Random(seed)
+    areas = cycle.areas
+    for _ in range(rng.randint(30, 140)):
+        services.submit_response(
+            cycle=cycle, ticket=services.new_ticket(cycle, rng.choice([Channel.online] * 5 + [Channel.kiosk])),
+            raw={"age": rng.choice(["18_24", "25_34", "25_34", "35_44", "35_44", "prefer_not"]),
+                 "area": rng.choice([a.slug for a in areas])}, locale=rng.choice(["en"] * 6 + ["es", "ar"]))
+    db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    views = queries.linked_views(cycle, queries.responses(cycle), BY_KEY["age"], STAFF_MIN)
+    relations = list(_relations(views, areas))
+    assert relations and any(None in members for _total, members in relations)  # some cells are hidden
+    leaks = [(total, members) for total, members in relations
+             if total is not None and sum(m is None for m in members) == 1]
+    assert leaks == []
+
+
+def test_an_area_hidden_in_its_view_is_not_the_all_areas_count_minus_the_others(client, make, voting_cycle):  # noqa: F811
+    """The review's case: 18 aged 18-24 in all, 15 in the north, so the south's 3 must not be
+    both hidden on its page and given away by the other two."""
+    cycle, _ = voting_cycle
+    north, south = cycle.areas
+    for age, area, n in (("18_24", north, 15), ("25_34", north, 30), ("35_44", north, 20),
+                         ("18_24", south, 3), ("25_34", south, 20), ("35_44", south, 20)):
+        for _ in range(n):
+            services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
+                                     raw={"age": age, "area": area.slug}, locale="en")
+    db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    views = queries.linked_views(cycle, queries.responses(cycle), BY_KEY["age"], STAFF_MIN)
+    young = {view: next(r.participants for r in v.comparison.rows if r.key == "18_24") for view, v in views.items()}
+    assert young[south.id] is None
+    assert young[None] is None or young[north.id] is None
