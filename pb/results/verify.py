@@ -85,14 +85,15 @@ def _ballot_problems(event: AuditEvent) -> list[str]:
     now = ballot_as_it_stands(cycle)
     problems = [f"cycle {cycle.id} {f.replace('_', ' ')} differs from {where}"
                 for f in RULE_FIELDS if now["rules"].get(f) != recorded.get("rules", {}).get(f)]
-    problems += [f"cycle {cycle.id} {field} ({locale}) differs from {where}"
-                 for field in CYCLE_FIELDS for locale in _changed(now["cycle"][field], recorded.get("cycle", {}).get(field))]
-    if [a["id"] for a in now["areas"]] != [a["id"] for a in recorded.get("areas", [])]:
-        problems.append(f"cycle {cycle.id} areas differ from {where}")
-    else:
-        problems += [f"area {a['id']} name ({locale}) differs from {where}"
-                     for a, kept in zip(now["areas"], recorded["areas"], strict=True)
-                     for locale in _changed(a["name"], kept["name"])]
+    if "cycle" in recorded:  # ballots recorded before the cycle's texts were have neither
+        problems += [f"cycle {cycle.id} {field} ({locale}) differs from {where}"
+                     for field in CYCLE_FIELDS for locale in _changed(now["cycle"][field], recorded["cycle"].get(field))]
+        if [a["id"] for a in now["areas"]] != [a["id"] for a in recorded.get("areas", [])]:
+            problems.append(f"cycle {cycle.id} areas differ from {where}")
+        else:
+            problems += [f"area {a['id']} name ({locale}) differs from {where}"
+                         for a, kept in zip(now["areas"], recorded["areas"], strict=True)
+                         for locale in _changed(a["name"], kept["name"])]
     current = {p["id"]: p for p in now["projects"]}
     for kept in recorded.get("projects", []):
         project = current.pop(kept["id"], None)
@@ -123,7 +124,8 @@ def broken_seals() -> list[int]:
         trackers = db.session.scalars(select(Tracker.code).filter_by(cycle_id=cycle_id))
         if (sha256_of(canonical_ballots(rankings)) != event.data["ballots_sha256"]
                 or sha256_of(sorted(trackers)) != event.data["trackers_sha256"]
-                or sha256_of(turnout_groups(cycle_id)) != event.data.get("groups_sha256")):
+                or ("groups_sha256" in event.data  # seals recorded before it have none
+                    and sha256_of(turnout_groups(cycle_id)) != event.data["groups_sha256"])):
             broken.append(event.seq)
     return broken
 

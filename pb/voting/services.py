@@ -336,14 +336,12 @@ def claim_personal_code(*, cycle: Cycle, code: str, name: str, birth_date: date,
     The credential names both the person and the code presented (`personal_credential`): the
     cast marks the person as having voted and uses up that code, so one code is one ballot and
     one person is one ballot, and no claim can tie a code to someone else's entry.
-    The answer tells nothing to someone trying codes or names: a used code gets a ballot like
-    an unused one, and the roll is neither read nor changed for it (its cast is refused, by the
-    code's own vote mark); a person who has voted gets a ballot too, and only the cast says so.
+    The answer tells nothing to someone trying codes or names: a used code goes through the
+    same steps and gets the same answer as an unused one (only its cast is refused), and a
+    person who has voted gets a ballot too; only the cast says so.
     """
     row = _code_row(cycle, code)
     person = _eligible(cycle, name, birth_date, area, today)
-    if row.status == CodeStatus.used:
-        return f"code:{row.id}"
     lock_roll(cycle)
     entry = find_entry(cycle, person)
     if entry is None:
@@ -397,6 +395,9 @@ def _use_up(credential: str) -> None:
             used = db.session.execute(update(AccessCode).where(
                 AccessCode.id == ident, AccessCode.status == CodeStatus.unused).values(status=CodeStatus.used)).rowcount
             if used != 1:
+                row = db.session.get(AccessCode, ident, populate_existing=True)
+                if row is None or row.status == CodeStatus.voided or row.batch_voided:  # voided since it was entered
+                    raise DomainError(_l("This access code is not valid."))
                 raise AlreadyVoted(_l("This access code has already been used to vote."))
 
 

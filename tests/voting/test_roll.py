@@ -29,7 +29,7 @@ from pb.voting.services import (
     verify_email,
 )
 from tests.conftest import csrf_from, login
-from tests.voting.conftest import ranks
+from tests.voting.conftest import enter_code, ranks
 
 TODAY = date(2027, 3, 1)
 NAME, BORN = "José María Núñez", date(1980, 4, 12)
@@ -466,3 +466,38 @@ def test_a_personal_code_does_not_tell_whether_a_named_person_voted(app, voting_
     assert [p.status_code for p in pages] == [200, 200]
     assert not any("already voted" in p.get_data(as_text=True) for p in pages)
     assert all('name="rank-' in p.get_data(as_text=True) for p in pages)
+
+
+def test_a_used_and_an_unused_personal_code_answer_alike_for_a_near_match(app, voting_cycle, codes):
+    """A name one day off someone on the roll is held for a liaison: a used code gets the same
+    answer as an unused one, so nobody can sort a sheet's codes by trying them."""
+    cycle, ids = voting_cycle
+    cycle.personal_access_codes = True
+    ann = register_voter(cycle=cycle, name="Ann Okafor", birth_date=date(1960, 6, 6), area=cycle.areas[0],
+                         channel=Channel.kiosk, today=TODAY)
+    db.session.commit()
+    cast_ballot(cycle=cycle, credential=f"roll:{ann.id}", ranking=ids[:1], channel=Channel.kiosk, locale="en")
+    voter = app.test_client()
+    ballot = _personal_code_page(voter, cycle, codes[0], "Bo Lind", date(1975, 1, 2)).get_data(as_text=True)
+    voter.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": csrf_from(ballot), "step": "cast", **ranks(ids, 0)})
+    answers = []
+    for code in (codes[0], codes[1]):  # used, unused
+        client = app.test_client()
+        response = _personal_code_page(client, cycle, code, "Ann Okafor", date(1960, 6, 7))
+        answers.append((response.status_code, response.location,
+                        "liaison will check" in client.get(f"/cycles/{cycle.slug}/vote").get_data(as_text=True)))
+    assert answers[0] == answers[1] and answers[0][0] == 302 and answers[0][2], answers
+
+
+def test_a_code_voided_after_it_was_entered_is_not_valid_at_the_cast(app, client, voting_cycle, codes, make):
+    """The batch is voided between entering the code and casting: the voter is told the code
+    is not valid (not that they already voted), and nothing is stored."""
+    cycle, ids = voting_cycle
+    token = enter_code(client, cycle, codes[0])
+    staff = app.test_client()
+    login(staff, make.user(Role.staff))
+    staff_token = csrf_from(staff.get(f"/admin/cycles/{cycle.slug}/codes").get_data(as_text=True))
+    staff.post(f"/admin/cycles/{cycle.slug}/codes/void", data={"batch": "test", "csrf_token": staff_token})
+    cast = client.post(f"/cycles/{cycle.slug}/ballot", data={"csrf_token": token, "step": "cast", **ranks(ids, 0)})
+    assert cast.status_code == 400 and "not valid" in cast.get_data(as_text=True)
+    assert ballots() == 0
