@@ -47,7 +47,8 @@ def _page_statements() -> dict[str, Select]:
     return {"idea": select(Idea).where(Idea.id == bindparam("id")).options(
                 joinedload(Idea.cycle), joinedload(Idea.area), joinedload(Idea.project),
                 joinedload(Idea.merged_into)),
-            "project": select(Project).where(Project.id == bindparam("id")).options(joinedload(Project.cycle))}
+            "project": select(Project).where(Project.id == bindparam("id")).options(
+                joinedload(Project.cycle), joinedload(Project.ideas))}
 
 
 def public_idea_or_404(idea_id: int) -> Idea:
@@ -59,8 +60,8 @@ def public_idea_or_404(idea_id: int) -> Idea:
 
 
 def public_project_or_404(project_id: int) -> Project:
-    """A project for its public page (a draft cycle's project is a 404), with its cycle."""
-    project = db.session.scalars(_page_statements()["project"], {"id": project_id}).first()
+    """A project for its public page (a draft cycle's project is a 404), with its cycle and ideas."""
+    project = db.session.scalars(_page_statements()["project"], {"id": project_id}).unique().first()
     if project is None or project.cycle.phase == Phase.draft:
         abort(404)
     return project
