@@ -113,6 +113,10 @@ def set_password_from_link(*, token: str, purpose: str, password: str, confirm: 
     if password != confirm:
         raise DomainError(_l("The two passwords are not the same. Type the same password twice."))
     user = use_token(token=token, purpose=purpose)
+    # A new password also ends what someone who got into the account may have started: other
+    # links (an email change to their own address, a sign-in link) stop working.
+    revoke_tokens(user=user)
+    user.pending_email = None
     user.password_hash = generate_password_hash(password, method=HASH_METHOD)
     user.failed_logins, user.locked_until = 0, None
     if user.email_verified_at is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -19,7 +20,10 @@ from pb.enums import Role
 from pb.errors import DomainError
 
 MIN_PASSWORD_LENGTH = 10
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Invisible format characters (zero-width, bidi controls, soft hyphen) are refused, and so is
+# a dot at the end: "kate@example.org\u200b" and "kate@example.org." are not another address.
+_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+EMAIL_RE = re.compile(rf"^[^@\s{_INVISIBLE}]+@[^@\s{_INVISIBLE}]+\.[^@\s.{_INVISIBLE}]+$")
 # Checked against when the email is unknown or locked, so a refusal takes the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 HASH_METHOD = "scrypt"  # werkzeug's scrypt (N=2^15, r=8, p=1): memory-hard
@@ -30,7 +34,8 @@ LONGEST_LOCK = timedelta(hours=1)
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One form per address: compatibility forms folded (fullwidth "ｋ" is "k"), no case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def create_user(*, actor, email: str, name: str, password: str, role: Role,

@@ -22,6 +22,7 @@ from pb.accounts.tokens import (
     RESIDENT_LINK_NOT_VALID,
     LinkNotValid,
     issue_token,
+    revoke_tokens,
     token_user,
     use_token,
 )
@@ -77,6 +78,8 @@ def sign_in_with_link(*, token: str, now: datetime | None = None) -> User:
 def _use_proving_address(*, token: str, purpose: str, now: datetime | None) -> User:
     """Use up a link sent to the account's address: the first one used proves the address."""
     user = use_token(token=token, purpose=purpose, now=now)
+    if user.role != Role.resident:  # a link never signs in staff, liaisons or observers
+        raise LinkNotValid(RESIDENT_LINK_NOT_VALID)
     if user.email_verified_at is None:
         user.email_verified_at = now or utcnow()
         record("user.verify", actor=user, obj=user)
@@ -90,7 +93,10 @@ def link_recipient(email: str) -> User | None:
     except DomainError:
         return None
     user = db.session.scalars(select(User).where(User.email == email)).first()
-    return user if user is not None and user.is_active and user.deleted_at is None else None
+    # Residents only: staff, liaisons and observers sign in with their password and, where
+    # set, the second step; a link must not walk around either.
+    usable = user is not None and user.is_active and user.deleted_at is None and user.role == Role.resident
+    return user if usable else None
 
 
 def request_email_change(*, user: User, new_email: str) -> str | None:
@@ -109,6 +115,7 @@ def confirm_email_change(*, token: str, now: datetime | None = None) -> tuple[Us
     """The link sent to the new address: it becomes the account's address. Returns the account
     and its old address (told about the change)."""
     user = use_token(token=token, purpose="email", now=now)
+    revoke_tokens(user=user)  # links sent to the old address stop working with it
     new_email = user.pending_email
     taken = new_email and db.session.scalar(select(User.id).where(User.email == new_email, User.id != user.id))
     if not new_email or taken:

@@ -85,7 +85,9 @@ def _sign_up(form: SignupForm) -> None:
         raise DomainError(_("Choose a password, or choose to sign in with emailed links."))
     password = form.password.data if form.method.data == "password" else None
     user, new = signup.sign_up(email=form.email.data, password=password, locale=str(get_locale()))
-    if new or user.email_verified_at is None:
+    if user.role != Role.resident:  # staff and liaisons sign in with their password (and second step)
+        mails.already_registered(user, None)
+    elif new or user.email_verified_at is None:
         mails.verify(user, signup.issue_token(user=user, purpose="verify"))
     else:
         mails.already_registered(user, signup.issue_token(user=user, purpose="signin"))
@@ -98,7 +100,9 @@ def _use_link(token: str, purpose: str, use, done: str, template: str):
         try:
             with transaction():
                 user = use(token=token)
-                if not current_user.is_authenticated or current_user.id != user.id:
+                # Only a resident is signed in by a link; anyone else signs in with the password
+                # and, where set, the second step.
+                if user.role == Role.resident and (not current_user.is_authenticated or current_user.id != user.id):
                     _sign_in(user)
             flash(done, "success")
             return redirect(url_for("residents.activity"))
@@ -185,7 +189,7 @@ def _settings_form() -> SettingsForm:
 def confirm_email(token: str):
     def use(token):
         user, old = signup.confirm_email_change(token=token)
-        mails.email_changed(old)
+        mails.email_changed(user, old)
         return user
     return _use_link(token, "email", use, _("Your new email address is saved."), "residents/confirm_email.html")
 

@@ -89,6 +89,9 @@ def restore(path: str) -> str:
             problem = source.execute("PRAGMA integrity_check").fetchone()[0]
             if problem != "ok":
                 raise BackupError(f"the backup is damaged: {problem}")
+            tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"audit_event", "alembic_version", "cycle", "ballot"} <= tables:
+                raise BackupError("this SQLite file is not a backup of this platform (its tables are missing)")
             target = sqlite3.connect(_sqlite_path(), timeout=30)
             try:
                 source.backup(target)  # page by page, under the live database's lock

@@ -237,3 +237,85 @@ def test_download_my_data_and_delete_my_account(app, client, make, smtp):  # noq
     refused = fresh.post("/login", data={"email": "gone@example.org", "password": "correct horse battery",
                                          "csrf_token": csrf_from(page)})
     assert refused.status_code == 200  # the sign-in page again, with its error
+
+
+def test_no_emailed_link_signs_in_staff_liaisons_or_observers(app, make, smtp):  # noqa: F811
+    """Staff (here with a second step set up), liaisons and observers get no sign-in link, and
+    a link issued for one anyway signs nobody in: they sign in with password and second step.
+    Signing up with their address sends them to the sign-in page, not a link."""
+    from pb.accounts.signup import issue_token
+
+    staff = make.user(Role.staff, email="boss@example.org")
+    staff.totp_secret = "JBSWY3DPEHPK3PXP"
+    liaison, observer = make.user(Role.liaison, email="li@example.org"), make.user(Role.observer, email="ob@example.org")
+    db.session.commit()
+    for person in (staff, liaison, observer):
+        client = app.test_client()
+        token = csrf_from(client.get("/login/link").get_data(as_text=True))
+        client.post("/login/link", data={"email": person.email, "csrf_token": token})
+        with transaction():
+            link = issue_token(user=person, purpose="signin")
+        use_link(client, f"/login/link/{link}")
+        assert client.get("/admin/").status_code in (302, 401, 403), person.role
+    assert smtp.messages == []
+    sign_up(app.test_client(), email="boss@example.org")
+    [mail] = smtp.messages
+    assert "/login/link/" not in part(mail, "plain") and "/login" in part(mail, "plain")
+
+
+def test_a_password_reset_ends_a_pending_email_change(app, client, make, smtp):  # noqa: F811
+    """Someone in the account asks to move it to their own address; the owner resets the
+    password: the email-change link no longer works, and the address stays the owner's."""
+    from pb.accounts.people import set_password_from_link
+    from pb.accounts.tokens import issue_token
+
+    user = make.user(Role.resident, email="owner@example.org")
+    login(client, user)
+    token = csrf_from(client.get("/account").get_data(as_text=True))
+    client.post("/account/email", data={"new_email": "taker@example.org", "csrf_token": token})
+    [change] = smtp.messages
+    with transaction():
+        reset = issue_token(user=user, purpose="reset")
+    with transaction():
+        set_password_from_link(token=reset, purpose="reset", password="a brand new password",
+                               confirm="a brand new password")
+    taker = app.test_client()
+    assert taker.get(link_in(change)).status_code == 404
+    db.session.refresh(user)
+    assert user.email == "owner@example.org" and user.pending_email is None
+
+
+def test_links_sent_to_the_old_address_die_with_it(app, client, make, smtp):  # noqa: F811
+    """A sign-in link sent before an email change stops working once the new address is confirmed."""
+    from pb.accounts.tokens import issue_token
+
+    user = make.user(Role.resident, email="old@example.org")
+    with transaction():
+        old_link = issue_token(user=user, purpose="signin")
+    login(client, user)
+    token = csrf_from(client.get("/account").get_data(as_text=True))
+    client.post("/account/email", data={"new_email": "new@example.org", "csrf_token": token})
+    use_link(client, link_in(smtp.messages[0]))
+    assert app.test_client().get(f"/login/link/{old_link}").status_code == 404
+
+
+def test_account_mail_is_in_the_accounts_language(app, make, smtp):  # noqa: F811
+    """A Spanish-speaking resident asks for a sign-in link from an English browser: the mail is in Spanish."""
+    make.user(Role.resident, email="sofia@example.org", locale="es")
+    client = app.test_client()
+    token = csrf_from(client.get("/login/link").get_data(as_text=True))
+    client.post("/login/link", data={"email": "sofia@example.org", "csrf_token": token})
+    [mail] = smtp.messages
+    assert 'lang="es"' in part(mail, "html") and "Your sign-in link" not in str(mail["Subject"])
+
+
+def test_a_look_alike_address_is_not_a_second_account(app, make, smtp):  # noqa: F811
+    """With kate@example.org signed up, the same address in fullwidth letters reaches her
+    account, and one with an invisible character or a dot at the end is refused."""
+    make.user(Role.resident, email="kate@example.org")
+    sign_up(app.test_client(), email="ｋate@example.org")
+    assert users("kate@example.org") == 1 and "/login/link/" in link_in(smtp.messages[0])
+    for odd in ("kate@example.org\u200b", "kate@example.org."):
+        response = sign_up(app.test_client(), email=odd)
+        assert response.status_code == 400 and "valid email" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from pb.audit.models import AuditEvent
@@ -45,6 +46,25 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, make, tmp_path):
     junk.write_bytes(b"PGDMP not really" if db.engine.dialect.name == "sqlite" else b"SQLite format 3\x00junk")
     result = runner.invoke(args=["pb", "restore", str(junk), "--yes"])
     assert result.exit_code != 0 and "not a" in result.output and "Traceback" not in result.output
+    db.session.remove()
+    assert counts() == before
+
+
+def test_restore_refuses_another_sqlite_database(runner, make, tmp_path):
+    """A sound SQLite file that is not a backup of this platform is refused before anything
+    is replaced: the live database keeps its data."""
+    import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("restoring a SQLite file is the SQLite run's (PostgreSQL restores pg_dump archives)")
+    make.cycle()
+    before = counts()
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    result = runner.invoke(args=["pb", "restore", str(other), "--yes"])
+    assert result.exit_code != 0 and "not a backup of this platform" in result.output
+    assert "Traceback" not in result.output
     db.session.remove()
     assert counts() == before
 
