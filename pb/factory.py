@@ -80,11 +80,8 @@ def _init_i18n(app: Flask) -> None:
 
     @app.before_request
     def _mark_reads():
-        # GET/HEAD never write, but for the views marked writes_on_get (pb.transaction): let
-        # SQLite run them concurrently (see pb.db.write_intent).
-        view = app.view_functions.get(request.endpoint)
-        g.write_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS")
-                                         or getattr(view, "writes_on_get", False))
+        # GET/HEAD never write: let SQLite run them concurrently (see pb.db.write_intent).
+        g.write_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     @app.context_processor
     def _languages():

@@ -29,15 +29,6 @@ CONFLICT = _l("Someone else made the same change at the same moment, so nothing 
               "Please reload the page and check.")
 
 
-def writes_on_get(view):
-    """Mark a view that changes something although it answers a GET (an emailed one-time
-    link), so its request takes SQLite's write lock from its first statement (pb.db): a
-    read transaction that later tries to write fails with "database is locked" instead of
-    waiting its turn."""
-    view.writes_on_get = True
-    return view
-
-
 def after_commit(job: Callable[[], Any]) -> None:
     """Run `job` once the current transaction has committed (never if it rolls back)."""
     g.setdefault("after_commit", []).append(job)

@@ -87,3 +87,7 @@ class TrackerForm(FlaskForm):
         csrf = False  # a GET lookup that changes nothing
 
     tracker = StringField(_l("Tracker code"), validators=[DataRequired(), Length(max=20)])
+
+
+class OpenLinkForm(FlaskForm):
+    """The button an emailed voting link shows (only its CSRF token)."""

@@ -479,12 +479,11 @@ def has_voted(cycle: Cycle, credential: str) -> bool:
     return db.session.get(VoteMark, (cycle.id, credential)) is not None
 
 
-def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
-    """Spend a one-time verification link: the entry's email is verified and the link is dead.
+def check_voting_link(*, cycle: Cycle, token: str) -> VoterRollEntry:
+    """The roll entry an emailed voting link opens, if it still works; nothing is spent (the
+    page that opening the link shows has a button, so a mail scanner's visit uses nothing).
 
     A held registration keeps its link (it works once a liaison accepts it); a refused one is told so.
-    The reminder's fresh link (pb.voting.reminders) spends the same way for an entry verified
-    before.
     """
     if not 16 <= len(token) <= 64:
         raise DomainError(INVALID_LINK)
@@ -498,6 +497,15 @@ def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
     if entry.status == RollStatus.refused:
         raise DomainError(_l("This registration was not accepted: it looks like a person who is already "
                              "on the voter roll. A community liaison at a kiosk can help."))
+    return entry
+
+
+def verify_email(*, cycle: Cycle, token: str) -> VoterRollEntry:
+    """Spend a one-time verification link: the entry's email is verified and the link is dead.
+    The reminder's fresh link (pb.voting.reminders) spends the same way for an entry verified before.
+    """
+    entry = check_voting_link(cycle=cycle, token=token)
+    token_hash = _sha(token)
     spent = db.session.execute(update(VoterRollEntry).where(
         VoterRollEntry.id == entry.id, VoterRollEntry.verify_hash == token_hash)
         .values(verify_hash=None, email_verified=True)).rowcount

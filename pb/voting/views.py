@@ -35,12 +35,13 @@ from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import device_key, limit
 from pb.survey.services import new_ticket as new_survey_ticket
 from pb.survey.services import new_ticket_code, note_turnout
-from pb.transaction import run_action, transaction, writes_on_get
+from pb.transaction import run_action, transaction
 from pb.voting import services
 from pb.voting.ballot_flow import Submission, read_submission, render_submission
 from pb.voting.forms import (
     AccessCodeForm,
     HeldDecisionForm,
+    OpenLinkForm,
     PersonalCodeForm,
     RegisterForm,
     TrackerForm,
@@ -170,19 +171,26 @@ def register(slug: str):
     return render_template("voting/check_email.html", cycle=cycle, held=entry.status == RollStatus.held)
 
 
-@bp.get("/vote/verify/<token>")
+@bp.route("/vote/verify/<token>", methods=["GET", "POST"])
 @public
-@writes_on_get
 def verify(slug: str, token: str):
+    """Opening the emailed link shows a button; pressing it (a POST) spends the link, so a mail
+    scanner that opens links before the voter does uses nothing up."""
     cycle = _open_cycle(slug)
+    form = OpenLinkForm()
     try:
-        with transaction():
-            entry = services.verify_email(cycle=cycle, token=token)
+        if form.validate_on_submit():
+            with transaction():
+                entry = services.verify_email(cycle=cycle, token=token)
+        else:
+            entry = services.check_voting_link(cycle=cycle, token=token)
     except DomainError as error:
         flash(str(error), "info" if isinstance(error, services.StillHeld) else "error")
         return redirect(url_for("voting.start", slug=slug))
     if services.has_voted(cycle, f"roll:{entry.id}"):  # e.g. at a kiosk: say so now, not after ranking
         return _already_voted(cycle)
+    if not form.is_submitted() or form.errors:
+        return render_template("voting/open_link.html", cycle=cycle, form=form), 400 if form.errors else 200
     session["voter"] = {"cycle": cycle.id, "credential": f"roll:{entry.id}"}
     return redirect(url_for("voting.ballot", slug=slug))
 

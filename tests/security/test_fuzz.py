@@ -123,6 +123,7 @@ FIELDS = {
     "voting.use_code": ("code",),
     "voting.decide_held": ("entry", "decision", "reason"),
     "voting.register": ("name", "birth_date", "area", "email", "attest", "remind"),
+    "voting.verify": (),
     "voting.ballot": ("step", "rank-{p0}", "rank-{p1}", "rank-{p2}", "rank-0", "rank-abc"),
     "translations.edit": ("text",),  # comments, proposals and projects are translated here
     "translations.review": (),
@@ -262,7 +263,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
         "results.grant_terms": (staff, f"/admin/projects/{project.id}/grant"),
         "admin.paper_ballot": (staff, f"/admin/cycles/{s}/paper-ballot"),
         "voting.use_code": (voter, f"/cycles/{s}/vote/code"), "voting.register": (voter, f"/cycles/{s}/vote/register"),
-        "voting.ballot": (voter, f"/cycles/{s}/ballot"),
+        "voting.ballot": (voter, f"/cycles/{s}/ballot"), "voting.verify": (anon, f"/cycles/{s}/vote/verify/{'x' * 32}"),
         "voting.decide_held": (liaison, f"/cycles/{s}/vote/held"),
         "voting.tracker": (anon, f"/cycles/{s}/tracker"), "audit.index": (anon, "/audit/"),
         "proposals.index": (anon, f"/cycles/{v}/ideas"), "proposals.review_queue": (staff, f"/admin/cycles/{v}/ideas"),

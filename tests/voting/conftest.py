@@ -34,6 +34,15 @@ def enter_code(client, cycle, code):
     return csrf_from(page)
 
 
+def open_voting_link(client, path):
+    """Open an emailed voting link as a person does: the page it shows, then its button (a
+    mail scanner only does the first). Returns the last answer."""
+    page = client.get(path)
+    if page.status_code != 200:
+        return page
+    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
 def ranks(ids, *order):
     """Form fields giving rank 1.. to the projects at the given indexes."""
     return {f"rank-{ids[i]}": str(r) for r, i in enumerate(order, start=1)}

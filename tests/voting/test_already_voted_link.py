@@ -5,6 +5,7 @@ from datetime import date
 from pb.db import db
 from pb.enums import Channel
 from pb.voting.services import cast_ballot, register_online
+from tests.voting.conftest import open_voting_link
 
 TODAY = date(2027, 3, 1)
 
@@ -32,5 +33,5 @@ def test_link_before_voting_still_opens_the_ballot(client, voting_cycle):
     """The same link for someone who has not voted opens the ballot, as before."""
     cycle, _ = voting_cycle
     _, link = registered(cycle)
-    response = client.get(link)
+    response = open_voting_link(client, link)
     assert response.status_code == 302 and response.location.endswith("/ballot")

@@ -13,6 +13,7 @@ from pb.db import db, utcnow
 from pb.outbox.services import deliver_due
 from pb.voting.models import VoterRollEntry
 from tests.conftest import csrf_from
+from tests.voting.conftest import open_voting_link
 
 
 class Inbox:
@@ -59,7 +60,7 @@ def test_register_verify_and_reach_the_ballot(client, voting_cycle, smtp):
     link = link_in(mail)
     assert 'lang="en"' in text_part(mail, "html") and link in text_part(mail, "html")
     fresh = client.application.test_client()  # the link works from another device too
-    opened = fresh.get(link)
+    opened = open_voting_link(fresh, link)
     assert opened.status_code == 302 and opened.location.endswith("/ballot")
     assert "Your ballot" in fresh.get(opened.location).get_data(as_text=True)
     assert db.session.scalar(select(VoterRollEntry.email_verified)) is True
@@ -83,15 +84,15 @@ def test_registering_again_before_verifying_resends_to_the_corrected_address(cli
     assert again.status_code == 200 and roll_size() == 1
     old, new = smtp.messages
     assert new["To"] == "amina@example.org"
-    assert client.application.test_client().get(link_in(old)).location.endswith("/vote")
-    assert client.application.test_client().get(link_in(new)).location.endswith("/ballot")
+    assert open_voting_link(client.application.test_client(), link_in(old)).location.endswith("/vote")
+    assert open_voting_link(client.application.test_client(), link_in(new)).location.endswith("/ballot")
 
 
 def test_second_registration_after_verifying_is_refused(client, voting_cycle, smtp):
     """Once the link was used, registering the same person again is a clear refusal."""
     cycle, _ = voting_cycle
     register(client, cycle)
-    client.application.test_client().get(link_in(smtp.messages[0]))
+    open_voting_link(client.application.test_client(), link_in(smtp.messages[0]))
     again = register(client, cycle, name="Yusuf, Amina", email="other@example.org")
     assert again.status_code == 400 and "already registered" in again.get_data(as_text=True)
     assert roll_size() == 1 and len(smtp.messages) == 1
@@ -102,8 +103,23 @@ def test_verification_link_is_single_use(client, voting_cycle, smtp):
     cycle, _ = voting_cycle
     register(client, cycle)
     link = link_in(smtp.messages[0])
-    assert client.application.test_client().get(link).location.endswith("/ballot")
-    assert client.application.test_client().get(link).location.endswith("/vote")
+    assert open_voting_link(client.application.test_client(), link).location.endswith("/ballot")
+    assert open_voting_link(client.application.test_client(), link).location.endswith("/vote")
+
+
+def test_a_mail_scanner_opening_the_link_uses_nothing(client, voting_cycle, smtp):
+    """Mail security scanners open links before the person does: opening only shows a button
+    (no ballot, nothing spent), and the voter's own press still opens the ballot."""
+    cycle, _ = voting_cycle
+    register(client, cycle)
+    link = link_in(smtp.messages[0])
+    for _ in range(3):
+        scanner = client.application.test_client()
+        page = scanner.get(link)
+        assert page.status_code == 200 and "Open my ballot" in page.get_data(as_text=True)
+        assert scanner.get(f"/cycles/{cycle.slug}/ballot").status_code == 302  # no voting session
+    assert db.session.scalar(select(VoterRollEntry.email_verified)) is False
+    assert open_voting_link(client.application.test_client(), link).location.endswith("/ballot")
 
 
 @pytest.mark.parametrize("overrides, message", [

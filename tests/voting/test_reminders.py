@@ -20,6 +20,7 @@ from pb.voting.models import VoterRollEntry
 from pb.voting.reminders import queue_due_reminders
 from pb.voting.services import cast_ballot
 from tests.conftest import csrf_from, login
+from tests.voting.conftest import open_voting_link
 from tests.voting.test_registration import smtp  # noqa: F401  (fixture)
 
 CLOSES = datetime(2027, 4, 1, tzinfo=UTC)  # the test schedule's start of counting (tests/conftest.py)
@@ -60,7 +61,7 @@ def link_in(mail) -> str:
 
 def verify(app, mail):
     """Open the emailed link on a device of its own; it must lead to the ballot."""
-    response = app.test_client().get(link_in(mail))
+    response = open_voting_link(app.test_client(), link_in(mail))
     assert response.status_code == 302 and response.location.endswith("/ballot"), response.location
 
 
@@ -115,10 +116,10 @@ def test_reminder_link_opens_the_ballot_once_on_another_device(app, client, voti
         queue_due_reminders(clock.now())
         [mail] = reminders(smtp)
         other_device = app.test_client()
-        opened = other_device.get(link_in(mail))
+        opened = open_voting_link(other_device, link_in(mail))
         assert opened.status_code == 302 and opened.location.endswith("/ballot")
         assert "Your ballot" in other_device.get(opened.location).get_data(as_text=True)
-        again = app.test_client().get(link_in(mail))
+        again = open_voting_link(app.test_client(), link_in(mail))
         assert again.status_code == 302 and again.location.endswith("/vote")
 
 
@@ -137,7 +138,7 @@ def test_reminder_link_outlasts_a_later_close_and_dies_at_the_real_one(app, clie
     closing.starts_at = datetime(2027, 4, 3, tzinfo=UTC)
     db.session.commit()
     with at(datetime(2027, 4, 2, 9, 0, tzinfo=UTC)):
-        opened = app.test_client().get(link_in(mail))
+        opened = open_voting_link(app.test_client(), link_in(mail))
         assert opened.status_code == 302 and opened.location.endswith("/ballot")
     unopened = link_in(smtp.messages[1])
     login(client, make.user(Role.staff))
@@ -145,7 +146,7 @@ def test_reminder_link_outlasts_a_later_close_and_dies_at_the_real_one(app, clie
     client.post(f"/admin/cycles/{cycle.slug}/advance", data={"csrf_token": token, "current": "voting"})
     assert db.session.get(type(cycle), cycle.id).phase == Phase.tallying
     assert [r["verify_hash"] for r in raw_rows()] == [None, None]
-    late = app.test_client().get(unopened)
+    late = open_voting_link(app.test_client(), unopened)
     assert late.status_code == 302 and late.location.endswith("/vote")
 
 
