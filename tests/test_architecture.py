@@ -14,7 +14,7 @@ PB = Path(__file__).resolve().parents[1] / "pb"
 LAYERS = [
     {"__init__", "tally"},
     {"clock"},
-    {"config", "db", "errors", "enums", "extensions", "urls", "transaction", "migrate"},
+    {"config", "db", "errors", "enums", "extensions", "forms", "fragments", "urls", "transaction", "migrate"},
     {"security", "mail"},
     {"outbox"},
     {"audit"},

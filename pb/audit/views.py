@@ -2,7 +2,15 @@
 
 import json
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    get_template_attribute,
+    render_template,
+    request,
+    stream_with_context,
+)
 from markupsafe import Markup
 from sqlalchemy import false, func, select
 
@@ -14,6 +22,7 @@ from pb.cycles.models import Cycle
 from pb.cycles.queries import public_cycles
 from pb.db import db
 from pb.enums import Phase
+from pb.fragments import fragment
 from pb.i18n.catalog import gettext as _
 from pb.i18n.catalog import ngettext
 from pb.i18n.labels import PHASE_NAMES
@@ -63,12 +72,21 @@ def index():
                                     .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     events = Page(items, page, PER_PAGE, total)
     voting = {c.id for c in cycles if c.phase == Phase.voting}  # drafts are never voting
-    label = _labels_once()
-    return render_template("audit/index.html", events=events, head=head(), actions=actions, objects=objects,
-                           cycles=cycles, chosen=chosen, redacted={e.seq for e in items if is_redacted(e, voting)},
-                           describe=lambda event: describe(event, label=label), link=_linker(cycles),
-                           action_label=label, OBJECT_LABELS=_shown(OBJECT_LABELS, objects),
-                           ROLE_LABELS=_shown(ROLE_LABELS, {e.actor_role for e in items}))
+    label, link = _labels_once(), _linker(cycles)
+    object_labels, role_labels = _shown(OBJECT_LABELS, objects), _shown(ROLE_LABELS, {e.actor_role for e in items})
+    parts = get_template_attribute("audit/_parts.html", "row"), get_template_attribute("audit/_parts.html", "filters")
+
+    def row(event: AuditEvent) -> Markup:
+        url, redacted = link(event), is_redacted(event, voting)
+        return fragment(("audit-row", event.seq, event.hash, redacted, url), lambda: parts[0](
+            event, redacted, url, describe(event, label=label), role_labels.get(event.actor_role, event.actor_role),
+            object_labels.get(event.object_type, event.object_type)))
+
+    def filters() -> Markup:
+        shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), tuple(chosen.values())
+        return fragment(("audit-filters", *shown), lambda: parts[1](
+            cycles, actions, {a: label(a) for a in actions}, objects, object_labels, chosen))
+    return render_template("audit/index.html", events=events, head=head(), chosen=chosen, row=row, filters=filters)
 
 
 def _labels_once():

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pb.cycles.services import DATED_PHASES, MAX_AREA, MAX_DESCRIPTION, MAX_TITLE, PB_RULES
 from pb.enums import CATEGORIES
+from pb.forms import Form
 from pb.i18n.labels import CATEGORY_NAMES, PHASE_NAMES
 from pb.tally.rules.base import COMPLETIONS, POINTS
 
@@ -68,7 +68,7 @@ def _money(form, field):
     field.cents = int(minor)
 
 
-class CycleForm(FlaskForm):
+class CycleForm(Form):
     """Every setting of a cycle; the ballot-defining ones are removed once voting opens."""
 
     slug = StringField(_l("Web address name (small letters, digits, dashes)"),
@@ -120,9 +120,9 @@ for _phase in DATED_PHASES:
     setattr(CycleForm, f"date_{_phase}", DateField(PHASE_NAMES[_phase], validators=[Optional()]))
 
 
-class AreaForm(FlaskForm):
+class AreaForm(Form):
     name = StringField(_l("Area name"), validators=[DataRequired(), Length(max=MAX_AREA)])
 
 
-class RetireAreaForm(FlaskForm):
+class RetireAreaForm(Form):
     retired = BooleanField()

@@ -1,27 +1,28 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from pb.forms import Form
 
-class CommentForm(FlaskForm):
+
+class CommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
     parent_id = HiddenField(validators=[Optional()])
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = StringField(_l("Public reason for hiding"), validators=[DataRequired(), Length(max=200)])
 
 
-class UnhideForm(FlaskForm):
+class UnhideForm(Form):
     reason = StringField(_l("Public reason for showing it again"), validators=[DataRequired(), Length(max=200)],
                          render_kw={"dir": "auto"})
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = StringField(_l("What is wrong with it? (optional)"), validators=[Optional(), Length(max=200)])
 
 
-class CommentTranslationForm(FlaskForm):
+class CommentTranslationForm(Form):
     locale = SelectField(_l("Language of the translation"))
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=2000)])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,14 +10,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from pb.forms import Form
 from pb.voting.forms import DECISIONS, REASONS, plausible_birth_date
 
 
-class OpenKioskForm(FlaskForm):
+class OpenKioskForm(Form):
     site = SelectField(_l("Site"), validators=[DataRequired()])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120)])
     birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
@@ -29,30 +29,30 @@ class CheckInForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=[("", "—"), *REASONS], validators=[Optional()])
 
 
-class ExitKioskForm(FlaskForm):
+class ExitKioskForm(Form):
     password = PasswordField(_l("Liaison password"), validators=[DataRequired(), Length(max=200)])
 
 
-class OpenBatchForm(FlaskForm):
+class OpenBatchForm(Form):
     site = SelectField(_l("Site"), validators=[DataRequired()])
     received_on = DateField(_l("Date the ballots were collected"), validators=[InputRequired()])
     received_count = IntegerField(_l("Number of paper ballots received"),
                                   validators=[InputRequired(), NumberRange(min=1, max=5000)])
 
 
-class SheetForm(FlaskForm):
+class SheetForm(Form):
     sheet_no = IntegerField(_l("Sheet number"), validators=[InputRequired(), NumberRange(min=1, max=5000)])
     invalid_reason = StringField(_l("If the sheet is invalid, why (for example: two projects marked 1)"),
                                  validators=[Optional(), Length(max=200)])
     resolve = BooleanField(_l("This corrects a mismatch (I read the paper again)"))
 
 
-class ConfirmReceivedForm(FlaskForm):
+class ConfirmReceivedForm(Form):
     received_count = IntegerField(_l("Your own count of the sheets in this batch"),
                                   validators=[InputRequired(), NumberRange(min=1, max=5000)])
 
 
-class PaperCheckInForm(FlaskForm):
+class PaperCheckInForm(Form):
     """One person from the paper event's sign-in list (names and birth dates, not their sheets)."""
 
     name = StringField(_l("Full name on the sign-in list"), validators=[DataRequired(), Length(max=120)])
@@ -63,16 +63,16 @@ class PaperCheckInForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=[("", "—"), *REASONS], validators=[Optional()])
 
 
-class CancelBatchForm(FlaskForm):
+class CancelBatchForm(Form):
     reason = StringField(_l("Why this batch is cancelled (shown publicly)"),
                          validators=[DataRequired(), Length(min=3, max=300)])
 
 
-class DoubleEntryForm(FlaskForm):
+class DoubleEntryForm(Form):
     required = BooleanField(_l("Every paper sheet is typed twice, by two different people"))
 
 
-class KioskReviewForm(FlaskForm):
+class KioskReviewForm(Form):
     """CSRF and the button pressed on the kiosk review page; the ranking stays on the server."""
 
     step = StringField()

@@ -4,7 +4,6 @@ services apply (pb.proposals.rules), so a form and a service never disagree."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pb.enums import IdeaStatus
 from pb.errors import DomainError
+from pb.forms import Form
 from pb.i18n.labels import CATEGORY_NAMES, CHANNEL_LABELS, IDEA_STATUS_NAMES
 from pb.i18n.locales import SHIPPED, enabled_languages
 from pb.proposals import rules
@@ -71,7 +71,7 @@ def language_choices():
     return [(lang.code, lang.name) for lang in enabled_languages()]
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
     body = TextAreaField(_l("Describe your idea"), validators=[Clean(_l("Description"), rules.BODY)])
     category = SelectField(_l("Category"), validate_choice=False)
@@ -105,7 +105,7 @@ class OnBehalfForm(IdeaForm):
                          default="paper")
 
 
-class IdeaFilterForm(FlaskForm):
+class IdeaFilterForm(Form):
     class Meta:
         csrf = False  # a GET search that changes nothing
 
@@ -129,7 +129,7 @@ class IdeaFilterForm(FlaskForm):
         return field.data if field.data in values_of(field) else ""
 
 
-class EditIdeaForm(FlaskForm):
+class EditIdeaForm(Form):
     """The author's own idea, changed while ideas are collected (its earlier text is kept)."""
 
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
@@ -138,16 +138,16 @@ class EditIdeaForm(FlaskForm):
                                 validators=[Clean(_l("Location"), rules.LOCATION_MAX, one_line=True)])
 
 
-class WithdrawIdeaForm(FlaskForm):
+class WithdrawIdeaForm(Form):
     reason = TextAreaField(_l("Why are you taking it back? (optional, shown to everyone)"),
                            validators=[Clean(_l("Reason"), rules.REASON_MAX)])
 
 
-class SupportForm(FlaskForm):
+class SupportForm(Form):
     action = HiddenField(validators=[DataRequired(), AnyOf(["support", "unsupport"])])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     status = RadioField(_l("New status"), choices=options((s.value, IDEA_STATUS_NAMES[s]) for s in REVIEW_STATUSES),
                         validators=[_one_of(lambda: [(s.value, "") for s in REVIEW_STATUSES],
                                             _l("Choose the idea's new status."))])
@@ -159,7 +159,7 @@ class ReviewForm(FlaskForm):
         self.merged_into.choices = options([("", "—"), *targets])
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     ideas = SelectMultipleField(_l("Ideas behind this project"), validate_choice=False,
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
@@ -212,7 +212,7 @@ class ProjectForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(Form):
     locale = SelectField(_l("Language of this translation"), validate_choice=False)
     title = StringField(_l("Title"), validators=[Clean(_l("Title"), rules.TITLE, one_line=True)])
     summary = TextAreaField(_l("Summary"), validators=[Clean(_l("Summary"), rules.SUMMARY)])
@@ -226,5 +226,5 @@ class TranslationForm(FlaskForm):
             raise ValidationError(str(_l("Choose one of the cycle's other languages.")))
 
 
-class ReadyForm(FlaskForm):
+class ReadyForm(Form):
     ready = HiddenField(default="1")

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from pb.forms import Form
 
-class SignupForm(FlaskForm):
+
+class SignupForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     method = RadioField(_l("How do you want to sign in?"), default="password", validators=[DataRequired()],
@@ -14,22 +15,22 @@ class SignupForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
 
 
-class NewEmailForm(FlaskForm):
+class NewEmailForm(Form):
     new_email = EmailField(_l("New email address"), validators=[DataRequired(), Length(max=254)],
                            render_kw={"autocomplete": "email"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Just the button (and its CSRF token): an emailed link is used by pressing it, so a mail
     scanner that opens links cannot use it up."""
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     locale = SelectField(_l("Language for pages and emails"), validators=[DataRequired()])
     notify_ideas = BooleanField(_l("Email me when my ideas get an answer or move forward"))
     notify_follows = BooleanField(_l("Email me about ideas and projects I follow"))
@@ -38,11 +39,11 @@ class SettingsForm(FlaskForm):
                                     "I shared, supported, followed or commented on an idea"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     confirm = BooleanField(_l("I understand: my account is deleted for good. My ideas and comments "
                               "stay on the site, shown as from a resident."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class FollowForm(FlaskForm):
+class FollowForm(Form):
     action = HiddenField(validators=[DataRequired(), AnyOf(["follow", "unfollow"])])

@@ -1,22 +1,22 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pb.enums import ProgressStatus
+from pb.forms import Form
 from pb.i18n.labels import PROGRESS_NAMES
 
 
-class RunTallyForm(FlaskForm):
+class RunTallyForm(Form):
     reason = TextAreaField(_l("Public reason (needed only to correct a published result)"),
                            validators=[Optional(), Length(max=1000)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     pass
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     status = SelectField(_l("Status"), choices=[(s.value, PROGRESS_NAMES[s]) for s in ProgressStatus])
     percent = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(min=0, max=100)])
     spent = StringField(_l("Amount spent so far (for example 12,500.00)"), validators=[InputRequired(), Length(max=20)])
@@ -31,7 +31,7 @@ class CorrectProgressForm(ProgressForm):
                        validators=[InputRequired(), Length(min=3, max=300)])
 
 
-class GrantTermsForm(FlaskForm):
+class GrantTermsForm(Form):
     grantee = StringField(_l("Who carries it out (an organisation or team)"), validators=[Length(max=200)])
     restriction = TextAreaField(_l("What the money may be spent on (the written restriction)"),
                                 validators=[InputRequired(), Length(max=4000)])

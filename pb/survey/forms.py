@@ -4,7 +4,6 @@ the same questions in the same words."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from pb.forms import Form
 from pb.survey.questions import PREFER_NOT, QUESTIONS, Question
 
 PREFER_NOT_LABEL = _l("Prefer not to say")
@@ -26,11 +26,11 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def survey_form(areas: list[tuple[str, str]], own: tuple[Question, ...] = ()) -> FlaskForm:
+def survey_form(areas: list[tuple[str, str]], own: tuple[Question, ...] = ()) -> Form:
     """A form with one optional field per standard question (areas are the cycle's), then one
     per question of the cycle's own."""
 
-    class SurveyForm(FlaskForm):
+    class SurveyForm(Form):
         pass
 
     for question in (*QUESTIONS, *own):
@@ -45,11 +45,11 @@ def raw_answers(form, questions) -> dict:
     return {q.key: getattr(form, q.key).data for q in questions}
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A button: the CSRF token is all it carries."""
 
 
-class OwnQuestionForm(FlaskForm):
+class OwnQuestionForm(Form):
     """One of the cycle's own survey questions (the service checks the rules and says what is wrong)."""
 
     text = StringField(_l("Question"))
@@ -58,9 +58,9 @@ class OwnQuestionForm(FlaskForm):
     locale = SelectField(_l("Written in"), validate_choice=False)
 
 
-class LiveTurnoutForm(FlaskForm):
+class LiveTurnoutForm(Form):
     on = BooleanField(_l("Show staff the daily participation while voting is open"))
 
 
-class PopulationImportForm(FlaskForm):
+class PopulationImportForm(Form):
     text = TextAreaField(_l("Paste the CSV file here"), validators=[DataRequired(), Length(max=500_000)])

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from pb.forms import Form
 
-class TranslationForm(FlaskForm):
+
+class TranslationForm(Form):
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=5000)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     pass

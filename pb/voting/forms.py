@@ -1,6 +1,5 @@
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import (
 
 from pb import clock
 from pb.accounts.services import EMAIL_RE
+from pb.forms import Form
 from pb.voting.roll import birth_date_problem
 from pb.voting.services import BIRTH_DATE_PROBLEMS, DIFFERENT, SAME
 
@@ -40,7 +40,7 @@ REASONS = [("family", _l("A family member or someone else with a similar name"))
            ("other", _l("Another reason"))]
 
 
-class AccessCodeForm(FlaskForm):
+class AccessCodeForm(Form):
     code = StringField(_l("Access code"), validators=[DataRequired(), Length(max=40)])
 
 
@@ -54,7 +54,7 @@ class PersonalCodeForm(AccessCodeForm):
                           validators=[DataRequired()])
 
 
-class HeldDecisionForm(FlaskForm):
+class HeldDecisionForm(Form):
     """A liaison's decision about a registration held as a near match."""
 
     entry = HiddenField(validators=[DataRequired(), Length(max=32)])
@@ -62,7 +62,7 @@ class HeldDecisionForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=REASONS, validators=[DataRequired()])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where you live, work or get care"), validators=[DataRequired()])
@@ -76,18 +76,18 @@ class RegisterForm(FlaskForm):
                                          "We delete it by the time voting closes."))
 
 
-class BallotForm(FlaskForm):
+class BallotForm(Form):
     """CSRF and the step; the ranks are read by pb.voting.ballot_form.read_ranking."""
 
     step = HiddenField(default="review")
 
 
-class TrackerForm(FlaskForm):
+class TrackerForm(Form):
     class Meta:
         csrf = False  # a GET lookup that changes nothing
 
     tracker = StringField(_l("Tracker code"), validators=[DataRequired(), Length(max=20)])
 
 
-class OpenLinkForm(FlaskForm):
+class OpenLinkForm(Form):
     """The button an emailed voting link shows (only its CSRF token)."""

@@ -1,0 +1,99 @@
+"""Pieces of pages kept between renders (pb.fragments, and the form widgets of pb.forms) never
+show one visitor's state to another, and change as soon as what they show changes."""
+
+import re
+
+from sqlalchemy import select
+
+from pb.audit.models import AuditEvent
+from pb.audit.services import record
+from pb.cycles.models import Area
+from pb.db import db
+from pb.enums import Phase, Role
+from pb.lifecycle.services import advance
+from tests.conftest import open_voting
+from tests.voting.conftest import codes, enter_code, voting_cycle  # noqa: F401, F811 (fixtures)
+
+
+def _selected(page: str, select: str) -> list[str]:
+    """The values marked selected in one <select> of a page."""
+    block = re.search(rf'<select[^>]*name="{select}".*?</select>', page, re.S).group(0)
+    return [re.search(r'value="([^"]*)"', attrs).group(1) for attrs in re.findall(r"<option ([^>]*)>", block)
+            if re.search(r"\bselected\b", attrs)]
+
+
+def test_filter_lists_show_each_request_its_own_choice_and_language(app, make):
+    cycle = make.cycle(phase=Phase.ideas)
+    client = app.test_client()
+    url = f"/cycles/{cycle.slug}/ideas"
+    assert _selected(client.get(f"{url}?status=advanced").get_data(as_text=True), "status") == ["advanced"]
+    assert _selected(client.get(f"{url}?status=merged").get_data(as_text=True), "status") == ["merged"]
+    assert _selected(client.get(url).get_data(as_text=True), "status") == []
+    spanish = app.test_client()
+    spanish.get("/language/es")
+    page = spanish.get(f"{url}?status=merged").get_data(as_text=True)
+    assert '<option value="">Todo</option>' in page and _selected(page, "status") == ["merged"]
+
+
+def test_a_neighbourhood_added_to_a_cycle_appears_in_its_filter_list(app, make):
+    cycle = make.cycle(phase=Phase.ideas)
+    client, url = app.test_client(), f"/cycles/{cycle.slug}/ideas"
+    assert "Eastbank" not in client.get(url).get_data(as_text=True)
+    cycle.areas.append(Area(slug="eastbank", name="Eastbank", locale="en"))
+    record("cycle.update", actor=make.user(Role.staff), obj=cycle, data={})
+    db.session.commit()
+    assert '<option value="eastbank">Eastbank</option>' in client.get(url).get_data(as_text=True)
+
+
+def test_an_audit_row_shows_its_details_once_voting_closes(app, make, client):
+    """A count-revealing event is hidden while its cycle votes; the same row shows its
+    details after the close, though the row was rendered before."""
+    cycle = make.cycle(phase=Phase.development)
+    make.project(cycle), make.project(cycle)
+    open_voting(cycle)
+    record("codes.void", actor=None, obj=cycle, data={"batch": "sheet-7"})
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Details are hidden until voting closes" in page and "sheet-7" not in page
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "sheet-7" in page
+
+
+def test_an_audit_row_links_to_a_cycle_once_it_is_public(app, make, client):
+    """The row of a draft cycle's creation gains its link when the cycle is published."""
+    cycle = make.cycle(phase=Phase.draft)
+    created = db.session.scalars(select(AuditEvent.seq).filter_by(action="cycle.create", object_id=str(cycle.id))).one()
+
+    def row() -> str:
+        page = client.get("/audit/?object=Cycle").get_data(as_text=True)
+        return re.search(rf'<tr id="event-{created}">.*?</tr>', page, re.S).group(0)
+    assert "<a href" not in row()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.draft)
+    db.session.commit()
+    assert f'<a href="/cycles/{cycle.slug}">' in row()
+
+
+def test_each_ballot_shows_its_own_ranks_and_mistakes(app, voting_cycle, codes):  # noqa: F811
+    cycle, ids = voting_cycle
+    first, second = app.test_client(), app.test_client()
+    token = enter_code(first, cycle, codes[0])
+    page = first.post(f"/cycles/{cycle.slug}/ballot",
+                      data={f"rank-{ids[0]}": "9", f"rank-{ids[1]}": "1", "step": "review", "csrf_token": token})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and f'id="rank-{ids[0]}-error"' in html and f'id="rank-{ids[1]}-error"' not in html
+    assert _selected(html, f"rank-{ids[1]}") == ["1"]
+    # Another voter, another mistake: nothing of the first ballot is shown.
+    token = enter_code(second, cycle, codes[1])
+    html = second.post(f"/cycles/{cycle.slug}/ballot", data={f"rank-{ids[0]}": "2", f"rank-{ids[1]}": "x", "step": "review",
+                                                            "csrf_token": token}).get_data(as_text=True)
+    assert f'id="rank-{ids[1]}-error"' in html and f'id="rank-{ids[0]}-error"' not in html
+    assert _selected(html, f"rank-{ids[0]}") == ["2"] and _selected(html, f"rank-{ids[1]}") == []
+    # A fresh ballot marks nothing, and a Spanish one is in Spanish.
+    third = app.test_client()
+    third.get("/language/es")
+    enter_code(third, cycle, codes[2])
+    html = third.get(f"/cycles/{cycle.slug}/ballot").get_data(as_text=True)
+    assert "has-error" not in html and "ballot-error" not in html
+    assert "Puesto 1" in html and all(_selected(html, f"rank-{i}") == [] for i in ids)
