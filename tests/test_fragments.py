@@ -9,8 +9,9 @@ from pb.audit.models import AuditEvent
 from pb.audit.services import record
 from pb.cycles.models import Area
 from pb.db import db
-from pb.enums import Phase, Role
+from pb.enums import IdeaStatus, Phase, Role
 from pb.lifecycle.services import advance
+from pb.proposals.services import review_idea, submit_idea, update_project
 from tests.conftest import open_voting
 from tests.voting.conftest import codes, enter_code, voting_cycle  # noqa: F401, F811 (fixtures)
 
@@ -97,3 +98,31 @@ def test_each_ballot_shows_its_own_ranks_and_mistakes(app, voting_cycle, codes):
     html = third.get(f"/cycles/{cycle.slug}/ballot").get_data(as_text=True)
     assert "has-error" not in html and "ballot-error" not in html
     assert "Puesto 1" in html and all(_selected(html, f"rank-{i}") == [] for i in ids)
+
+
+def test_an_ideas_new_status_shows_on_its_card_in_the_list(app, make, client):
+    cycle = make.cycle(phase=Phase.ideas)
+    resident = make.user(Role.resident)
+    idea = submit_idea(actor=resident, author=resident, cycle=cycle, title="Shade over the bus stop",
+                       body="It is hot in summer.", category="health_access", locale="en", area=cycle.areas[0])
+    db.session.commit()
+    url = f"/cycles/{cycle.slug}/ideas"
+
+    def card() -> str:
+        page = client.get(url).get_data(as_text=True)
+        return re.search(r'<li class="card">(?:(?!</li>).)*Shade over the bus stop.*?</li>', page, re.S).group(0)
+    assert "Not feasible" not in card()
+    review_idea(actor=make.user(Role.staff), idea=idea, status=IdeaStatus.not_feasible, reason="The city owns it.")
+    db.session.commit()
+    assert "Not feasible" in card()
+
+
+def test_a_projects_new_cost_shows_on_the_cycle_page(app, make, client):
+    cycle = make.cycle(phase=Phase.development)
+    project = make.project(cycle, cost_cents=12_000_00, title="Water fountain")
+    assert "$12,000.00" in client.get(f"/cycles/{cycle.slug}").get_data(as_text=True)
+    update_project(actor=make.user(Role.staff), project=project, title="Water fountain", summary=project.summary,
+                   cost_cents=15_500_00, category=project.category)
+    db.session.commit()
+    page = client.get(f"/cycles/{cycle.slug}").get_data(as_text=True)
+    assert "$15,500.00" in page and "$12,000.00" not in page

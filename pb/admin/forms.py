@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 
 
 class AdvancePhaseForm(Form):

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from pb.cycles.services import DATED_PHASES, MAX_AREA, MAX_DESCRIPTION, MAX_TITLE, PB_RULES
 from pb.enums import CATEGORIES
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.i18n.labels import CATEGORY_NAMES, PHASE_NAMES
 from pb.tally.rules.base import COMPLETIONS, POINTS
 

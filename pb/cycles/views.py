@@ -4,19 +4,22 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel.dates import get_timezone_name
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, get_template_attribute, render_template, url_for
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 from pb import clock
 from pb.accounts.access import public
 from pb.cycles import queries
 from pb.deliberation.queries import comment_context
 from pb.enums import Phase
+from pb.fragments import fragment
 from pb.i18n.content import Localized
-from pb.i18n.filters import format_date, format_datetime, format_time
+from pb.i18n.filters import format_date, format_datetime, format_time, money
 from pb.proposals import queries as proposals
 from pb.results import queries as results
+from pb.urls import url_for as item_url
 
 bp = Blueprint("cycles", __name__)
 PUBLISHED = (Phase.results, Phase.implementation)  # phases in which a result can be public
@@ -34,12 +37,16 @@ def home():
 def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug, load=("areas", "schedule"))
     projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
-    return render_template("cycles/detail.html", cycle=cycle, projects=projects,
-                           outcomes=results.outcomes(cycle) if cycle.phase in PUBLISHED else {},
+    outcomes = results.outcomes(cycle) if cycle.phase in PUBLISHED else {}
+    tr, macro = Localized([cycle, *cycle.areas, *projects], str(get_locale())), get_template_attribute("cycles/_card.html", "card")
+
+    def card(project) -> Markup:
+        shown = (tr(project, "title"), item_url("cycles.project", project_id=project.id), outcomes.get(project.id),
+                 money(project.cost_cents, cycle.currency))
+        return fragment(("project-card", *shown), lambda: macro(*shown))
+    return render_template("cycles/detail.html", cycle=cycle, projects=projects, outcomes=outcomes, card=card,
                            idea_counts=proposals.idea_counts(cycle), phases=phase_spans(cycle),
-                           zone=_zone_name(),
-                           closes=_voting_closes(cycle),
-                           tr=Localized([cycle, *cycle.areas, *projects], str(get_locale())))
+                           zone=_zone_name(), closes=_voting_closes(cycle), tr=tr)
 
 
 def _zone_name() -> str:

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 
 
 class CommentForm(Form):

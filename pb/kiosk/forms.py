@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,6 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.voting.forms import DECISIONS, REASONS, plausible_birth_date
 
 

@@ -3,7 +3,6 @@ services apply (pb.proposals.rules), so a form and a service never disagree."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     RadioField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from pb.enums import IdeaStatus
 from pb.errors import DomainError
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.i18n.labels import CATEGORY_NAMES, CHANNEL_LABELS, IDEA_STATUS_NAMES
 from pb.i18n.locales import SHIPPED, enabled_languages
 from pb.proposals import rules

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -19,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from pb.accounts.access import public, roles, signed_in
 from pb.cycles.models import Cycle
@@ -26,6 +28,7 @@ from pb.cycles.queries import get_cycle_or_404
 from pb.deliberation.queries import comment_context
 from pb.enums import Channel, IdeaStatus, Role
 from pb.errors import DomainError, NotAllowed
+from pb.fragments import fragment
 from pb.i18n.content import Localized
 from pb.proposals import queries, rules, services
 from pb.proposals.forms import (
@@ -38,6 +41,7 @@ from pb.proposals.forms import (
 )
 from pb.results.queries import project_outcome
 from pb.transaction import run_action, transaction
+from pb.urls import url_for as item_url
 
 bp = Blueprint("proposals", __name__)
 PAGE_SIZE = 20
@@ -61,9 +65,14 @@ def index(slug: str):
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
     ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
-    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts,
-                           args={k: v for k, v in request.args.items() if k != "page" and v},
-                           tr=Localized([cycle, *ideas.items], str(get_locale())))
+    tr, macro = Localized([cycle, *ideas.items], str(get_locale())), get_template_attribute("proposals/_card.html", "card")
+
+    def card(idea) -> Markup:
+        shown = tr(idea, "title"), item_url("proposals.detail", idea_id=idea.id)
+        return fragment(("idea-card", idea.id, idea.status, idea.category, idea.locale, *shown),
+                        lambda: macro(idea, *shown))
+    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts, card=card,
+                           args={k: v for k, v in request.args.items() if k != "page" and v}, tr=tr)
 
 
 def _filters(cycle: Cycle, form: IdeaFilterForm) -> queries.IdeaFilters:

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 
 
 class SignupForm(Form):

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pb.enums import ProgressStatus
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.i18n.labels import PROGRESS_NAMES
 
 

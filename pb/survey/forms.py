@@ -3,7 +3,6 @@ the same questions in the same words."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.survey.questions import PREFER_NOT, QUESTIONS, Question
 
 PREFER_NOT_LABEL = _l("Prefer not to say")

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 
 
 class TranslationForm(Form):

@@ -1,5 +1,4 @@
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import (
 from pb import clock
 from pb.accounts.services import EMAIL_RE
 from pb.forms import Form
+from pb.i18n.catalog import lazy_gettext as _l
 from pb.voting.roll import birth_date_problem
 from pb.voting.services import BIRTH_DATE_PROBLEMS, DIFFERENT, SAME
 

@@ -64,8 +64,8 @@ def _credential(cycle: Cycle) -> str | None:
     return voter.get("credential") if voter.get("cycle") == cycle.id else None
 
 
-def _open_cycle(slug: str) -> Cycle:
-    cycle = get_cycle_or_404(slug)
+def _open_cycle(slug: str, load: tuple[str, ...] = ()) -> Cycle:
+    cycle = get_cycle_or_404(slug, load=load)
     if cycle.phase != Phase.voting:
         flash(_("Voting is not open in this cycle."), "error")
     return cycle
@@ -94,7 +94,7 @@ def _start_page(cycle, code_form=None, register_form=None, status=200):
 @bp.get("/vote")
 @public
 def start(slug: str):
-    cycle = _open_cycle(slug)
+    cycle = _open_cycle(slug, load=("areas",))  # the registration form lists them
     if cycle.phase == Phase.voting and _credential(cycle):
         return redirect(url_for("voting.ballot", slug=slug))
     return _start_page(cycle)
