@@ -177,9 +177,17 @@ def compress_counts(projects: tuple[Project, ...] | list[Project], budget: int,
 
 def duplicate_row(matrix: np.ndarray) -> int | None:
     """The first row of `matrix` naming a project twice, if any."""
-    ordered = np.sort(np.where(matrix < 0, np.iinfo(np.int32).max, matrix), axis=1)
-    dup_rows = np.nonzero(((ordered[:, 1:] == ordered[:, :-1])
-                           & (ordered[:, 1:] != np.iinfo(np.int32).max)).any(axis=1))[0]
+    if matrix.shape[1] <= 8:  # few ranks: compare every two ranks (faster than sorting rows)
+        ranks = np.ascontiguousarray(matrix.T)
+        twice = np.zeros(len(matrix), dtype=bool)
+        for a, first in enumerate(ranks):
+            for second in ranks[a + 1:]:
+                twice |= (first == second) & (first >= 0)
+        dup_rows = np.flatnonzero(twice)
+    else:
+        ordered = np.sort(np.where(matrix < 0, np.iinfo(np.int32).max, matrix), axis=1)
+        dup_rows = np.nonzero(((ordered[:, 1:] == ordered[:, :-1])
+                               & (ordered[:, 1:] != np.iinfo(np.int32).max)).any(axis=1))[0]
     return int(dup_rows[0]) if len(dup_rows) else None
 
 
@@ -232,11 +240,12 @@ def _canonical_order(matrix: np.ndarray) -> np.ndarray:
 
 def profile_from_matrix(projects: tuple[Project, ...], budget: int, kind: BallotKind,
                         max_ranks: int, matrix: np.ndarray, weights: np.ndarray,
-                        money_decimals: int) -> Profile:
+                        money_decimals: int, canonical: bool = False) -> Profile:
     """The canonical Profile of distinct, valid ballot rows (project indices, -1 padded).
 
     `projects` are sorted by id and the indices refer to that order. Approval rows are
-    sorted and equal sets merged; rows are put in canonical (lexicographic) order.
+    sorted and equal sets merged; rows are put in canonical (lexicographic) order, unless
+    `canonical` says that ranked rows already are (as `distinct_rows` gives them).
     """
     if kind == "approval":
         # order carries no meaning in an approval ballot: sort, then merge equal sets
@@ -246,7 +255,7 @@ def profile_from_matrix(projects: tuple[Project, ...], budget: int, kind: Ballot
         matrix, inverse = np.unique(matrix, axis=0, return_inverse=True)
         weights = np.bincount(inverse.ravel(), weights=weights.astype(np.float64),
                               minlength=len(matrix)).round().astype(np.int64)
-    order = _canonical_order(matrix)
+    order = slice(None) if canonical and kind != "approval" else _canonical_order(matrix)
     return Profile(
         projects=projects,
         budget=budget,

@@ -167,6 +167,11 @@ def test_rctab_rules_with_documented_keys_are_read(tmp_path: Path) -> None:
     ("spaces", GOOD.replace("2;c,a,b;41", "2; c, a ,b ;41")),
     ("blank lines and empty votes", GOOD.replace("3;b;", "3;b;\n\n4;;\n5;a,b,c")),
     ("no trailing newline", GOOD.rstrip("\n")),
+    ("byte order mark", "\ufeff" + GOOD.replace('"Benches; and tables"', "Benches")),
+    ("not ASCII", GOOD.replace('"Benches; and tables"', "Ławki").replace("\na;", "\ną;")
+        .replace(";a,", ";ą,").replace(",a,", ",ą,").replace("1;", "wyborca-ż;", 1)),
+    ("a line break that str.splitlines knows", GOOD.replace('"Benches; and tables"', "Benches")
+        .replace("2;c,a,b;41", "2;c,a,b;4\u20281")),  # the line "1": an empty ballot
     ("approval", GOOD.replace("vote_type;ordinal", "vote_type;approval").replace(
         "3;b;", "3;b,a;\n4;a,b;")),
     ("vote in the last column", GOOD.replace("voter_id;vote;age", "age;voter_id;vote").replace(
@@ -205,6 +210,19 @@ def test_fast_reader_errors_name_the_line(tmp_path: Path, text: str, line: int,
     with pytest.raises(TallyError) as err:
         read_pb_profile(path)
     assert f"bad.pb, line {line}" in str(err.value) and words in str(err.value)
+
+
+def test_fast_reader_refuses_text_that_is_not_utf8_like_read_pb(tmp_path: Path) -> None:
+    """A byte that is not UTF-8 in the VOTES section gives read_pb's error, naming the byte."""
+    from pb.tally.formats.pabulib import read_pb_profile
+
+    path = tmp_path / "latin1.pb"
+    path.write_bytes(GOOD.replace("2;c,a,b;41", "2\xe9;c,a,b;41").encode("latin-1"))
+    with pytest.raises(TallyError) as slow:
+        read_pb(path)
+    with pytest.raises(TallyError) as fast:
+        read_pb_profile(path)
+    assert str(fast.value) == str(slow.value) and "not UTF-8" in str(fast.value)
 
 
 def test_fast_reader_rejects_more_ranks_than_k(tmp_path: Path) -> None:

@@ -152,6 +152,20 @@ def test_distinct_rows_counts_each_ranking_once(projects: int, width: int) -> No
         == expected
 
 
+@pytest.mark.parametrize("width", [1, 5, 8, 9, 20])
+def test_duplicate_row_finds_the_first_ballot_naming_a_project_twice(width: int) -> None:
+    """Few ranks are compared pairwise, many by sorting each row: both find the same row."""
+    from pb.tally.compress import duplicate_row
+
+    rng = np.random.default_rng(width)
+    rows = np.array([np.concatenate((rng.permutation(40)[:k], np.full(width - k, -1)))
+                     for k in rng.integers(0, width + 1, size=300)], dtype=np.int32)
+    assert duplicate_row(rows) is None  # -1 padding repeats, and is no project
+    if width > 1:
+        rows[[120, 250], 1] = rows[[120, 250], 0] = 7
+        assert duplicate_row(rows) == 120
+
+
 @pytest.mark.parametrize("kind", ["ordinal", "approval"])
 def test_profile_vote_and_rank_counts_count_voters(kind: str) -> None:
     """votes and rank_counts (used by tie-breaks) count each voter's ballot by hand."""

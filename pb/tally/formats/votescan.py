@@ -61,54 +61,61 @@ def scan_votes(data: bytes, start: int, header: Sequence[str], ids: Sequence[str
 
 def _chunk_rows(b: np.ndarray, columns: int, vote: int, lookup: _IdLookup) -> np.ndarray | None:
     """One int32 row of project indices per non-blank line of `b` (whole lines)."""
-    line_end = np.flatnonzero(b == NEWLINE)
-    if len(b) and b[-1] != NEWLINE:
-        line_end = np.append(line_end, len(b))  # the file's last line has no line break
-    line_start = np.concatenate(([0], line_end[:-1] + 1))
-    filled = line_end > line_start  # parse_pb skips blank lines
-    line_start, line_end = line_start[filled], line_end[filled]
-    n = len(line_end)
-    # every line has exactly columns - 1 separators: then the k-th one of line i is at
-    # [i, k] (a line with more or fewer shifts some row outside its own line)
-    semi = np.flatnonzero(b == SEMICOLON)
-    if len(semi) != n * (columns - 1):
-        return None
-    semi = semi.reshape(n, columns - 1)
-    if columns > 1 and not (np.all(semi[:, 0] >= line_start) and np.all(semi[:, -1] < line_end)):
-        return None
-    cell_start = semi[:, vote - 1] + 1 if vote > 0 else line_start
-    cell_end = semi[:, vote] if vote < columns - 1 else line_end
-    # a token ends at a comma inside the vote cell, or at the cell's end
-    edge = np.zeros(len(b) + 1, dtype=np.int8)
-    edge[cell_start] += 1
-    edge[cell_end] -= 1
-    inside = np.cumsum(edge, dtype=np.int8).view(bool)
-    ends_cell = np.zeros(len(b) + 1, dtype=bool)
-    ends_cell[cell_end] = True
-    splits = ends_cell.copy()
-    splits[:-1] |= inside[:-1] & (b == COMMA)
-    token_end = np.flatnonzero(splits)
-    last = ends_cell[token_end]  # the token is the last of its line
-    first = np.ones(len(last), dtype=bool)
-    first[1:] = last[:-1]
-    row = np.cumsum(last) - last
-    token_start = np.empty_like(token_end)
-    token_start[1:] = token_end[:-1] + 1
-    token_start[first] = cell_start
-    rank = np.arange(len(row)) - np.flatnonzero(first)[row]
-    length = token_end - token_start
-    empty = length == 0
-    if np.any(empty & ~(first & last)):
-        return None  # an empty id next to another one ("a,,b", "a,"); alone it is ""
-    if empty.any():
-        row, rank, token_start, length = (a[~empty] for a in (row, rank, token_start, length))
+    if b[-1] != NEWLINE:
+        b = np.append(b, np.uint8(NEWLINE))  # the file's last line has no line break
+    # Every separator in order (line ends, `;`, `,`): one pass over the bytes, then the work
+    # is on these positions only. A field, or one id of a vote, is the bytes from just
+    # after the separator before it up to its separator.
+    at = np.flatnonzero((b == NEWLINE) | (b == SEMICOLON) | (b == COMMA))
+    kind = b[at]
+    start = np.concatenate(([0], at[:-1] + 1))
+    fields = _field_ends(kind, columns)
+    if fields is None or columns == 1:  # maybe blank lines, which parse_pb skips: drop them
+        blank = (kind == NEWLINE) & (start == at)
+        blank[1:] &= kind[:-1] == NEWLINE
+        if blank.any():
+            at, kind, start = at[~blank], kind[~blank], start[~blank]
+            fields = _field_ends(kind, columns)
+        if fields is None:
+            return None
+    # the ids of line i's vote cell end at separators first[i] .. last[i]
+    last = fields[:, vote]
+    first = fields[:, vote - 1] + 1 if vote > 0 else np.concatenate(([0], fields[:-1, -1] + 1))
+    edge = np.zeros(len(at) + 1, dtype=np.int8)
+    edge[first] += 1
+    edge[last + 1] -= 1
+    token = np.flatnonzero(np.cumsum(edge[:-1], dtype=np.int8).view(bool))
+    token_start = start.take(token)
+    length = at.take(token) - token_start
+    ids = last - first + 1
+    before = np.cumsum(ids) - ids  # ids in the lines before
+    if not length.all():  # an empty vote is an empty ballot; an empty id beside others is refused
+        alone = (ids == 1) & (length[before] == 0)
+        if np.count_nonzero(alone) != len(length) - np.count_nonzero(length):
+            return None
+        token_start, length = token_start[length > 0], length[length > 0]
+        ids[alone] = 0
+        before = np.cumsum(ids) - ids
     index = lookup.find(b, token_start, length)
     if index is None:
         return None
-    width = max(int(rank.max(initial=0)) + 1, 1)
+    n, width = len(ids), max(int(ids.max(initial=0)), 1)
     matrix = np.full((n, width), -1, dtype=np.int32)
-    matrix.ravel()[row * width + rank] = index
+    # the id at rank r of line i goes to cell i * width + r
+    matrix.ravel()[np.arange(len(index)) + np.repeat(np.arange(n) * width - before, ids)] = index
     return matrix
+
+
+def _field_ends(kind: np.ndarray, columns: int) -> np.ndarray | None:
+    """Which separators end each line's fields, one row per line, or None if a line does not
+    have exactly `columns` fields (`columns` - 1 times `;`, then the line end)."""
+    ends = np.flatnonzero(kind != COMMA)
+    if len(ends) % columns:
+        return None
+    ends = ends.reshape(-1, columns)
+    if not (np.all(kind[ends[:, -1]] == NEWLINE) and np.all(kind[ends[:, :-1]] == SEMICOLON)):
+        return None
+    return ends
 
 
 class _IdLookup:
@@ -157,7 +164,7 @@ class _IdLookup:
         padded = np.concatenate((b, np.zeros(max(self.width, 8), dtype=np.uint8)))
         if self.width <= 8:
             words = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
-            return words[start] & self.MASKS[length]
+            return words.take(start) & self.MASKS.take(length)
         table = np.zeros((len(start), self.width), dtype=np.uint8)
         for j in range(self.width):
             table[:, j] = np.where(length > j, padded[start + j], 0)
@@ -169,14 +176,14 @@ class _IdLookup:
             return None
         keys = self.read(b, start, length)
         if self.table is not None:
-            at = self.table[self.slot(keys)]
+            at = self.table.take(self.slot(keys))
         else:
             at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         # same value and same length: same bytes (a 0 byte cannot pass for padding)
-        if len(start) and not (np.array_equal(self.keys[at], keys)
-                               and np.array_equal(self.lengths[at], length)):
+        if len(start) and not (np.array_equal(self.keys.take(at), keys)
+                               and np.array_equal(self.lengths.take(at), length)):
             return None
-        return self.order[at]
+        return self.order.take(at)
 
 
 def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
