@@ -60,6 +60,10 @@ def lock_cycle(cycle: Cycle, *, exclusive: bool) -> Cycle:
     """
     # Fetching the row is what refreshes `cycle` (populate_existing), so a cast that waited
     # for the seal sees the closed phase rather than the one it loaded before the wait.
-    return db.session.scalars(select(Cycle).where(Cycle.id == cycle.id)
-                              .with_for_update(read=not exclusive)
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(_lock_statement(exclusive), {"cycle_id": cycle.id}).one()
+
+
+@cache
+def _lock_statement(exclusive: bool) -> Select:
+    return (select(Cycle).where(Cycle.id == bindparam("cycle_id")).with_for_update(read=not exclusive)
+            .execution_options(populate_existing=True))

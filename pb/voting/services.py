@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -310,10 +311,18 @@ def issue_access_codes(*, actor, cycle: Cycle, count: int, batch: str) -> list[s
     return codes
 
 
+# Statements of every cast, built once and run with bound values (SQLAlchemy otherwise builds
+# each statement and its cache key again, which costs about as much as running it).
+_CODE_BY_HASH = select(AccessCode).where(AccessCode.cycle_id == bindparam("cycle_id"),
+                                         AccessCode.code_hash == bindparam("code_hash"))
+_USE_CODE = update(AccessCode).where(AccessCode.id == bindparam("code_id"),
+                                     AccessCode.status == CodeStatus.unused).values(status=CodeStatus.used)
+
+
 def _code_row(cycle: Cycle, code: str) -> AccessCode:
     if len(code) > 40:
         raise DomainError(_l("This access code is not valid."))
-    row = db.session.scalars(select(AccessCode).filter_by(cycle_id=cycle.id, code_hash=_code_hash(code))).first()
+    row = db.session.scalars(_CODE_BY_HASH, {"cycle_id": cycle.id, "code_hash": _code_hash(code)}).first()
     if row is None or row.status == CodeStatus.voided or row.batch_voided:
         raise DomainError(_l("This access code is not valid."))
     return row
@@ -392,8 +401,7 @@ def _use_up(credential: str) -> None:
                 raise DomainError(_l("This registration is no longer on the voter roll, so this ballot was not "
                                      "stored. A community liaison can help."))
         elif kind == "code":
-            used = db.session.execute(update(AccessCode).where(
-                AccessCode.id == ident, AccessCode.status == CodeStatus.unused).values(status=CodeStatus.used)).rowcount
+            used = db.session.execute(_USE_CODE, {"code_id": ident}).rowcount
             if used != 1:
                 row = db.session.get(AccessCode, ident, populate_existing=True)
                 if row is None or row.status == CodeStatus.voided or row.batch_voided:  # voided since it was entered
@@ -401,35 +409,38 @@ def _use_up(credential: str) -> None:
                 raise AlreadyVoted(_l("This access code has already been used to vote."))
 
 
-def check_ranking(cycle: Cycle, ranking: list[int]) -> list[int]:
-    """Refuse an empty, over-long, repeating or unknown ranking."""
+def check_ranking(cycle: Cycle, ranking: list[int], on_ballot: Collection[int] | None = None) -> list[int]:
+    """Refuse an empty, over-long, repeating or unknown ranking. `on_ballot`: the ballot's
+    project ids, if the caller read them while voting was open (the ballot is frozen then)."""
     if not ranking:
         raise DomainError(_l("Rank at least one project."))
     if len(ranking) > cycle.max_ranks:
         raise DomainError(_l("You can rank at most %(k)d projects."), k=cycle.max_ranks)
     if len(set(ranking)) != len(ranking):
         raise DomainError(_l("Each project can be ranked only once."))
-    on_ballot = set(db.session.scalars(select(Project.id).filter_by(
-        cycle_id=cycle.id, status=ProjectStatus.ready)))
-    if not set(ranking) <= on_ballot:
+    if on_ballot is None:
+        on_ballot = set(db.session.scalars(select(Project.id).filter_by(cycle_id=cycle.id, status=ProjectStatus.ready)))
+    if not set(ranking) <= set(on_ballot):
         raise DomainError(_l("Your ranking names a project that is not on this ballot."))
     return list(ranking)
 
 
 def cast_ballot(*, cycle: Cycle, credential: str, ranking: list[int], channel: Channel,
-                locale: str, site_id: int | None = None, tracker: str | None = None) -> str:
+                locale: str, site_id: int | None = None, tracker: str | None = None,
+                on_ballot: Collection[int] | None = None) -> str:
     """Store one secret ballot for `credential` and return its tracker.
 
     The vote mark and the ballot are written in the caller's transaction; the mark's primary
     key makes a second ballot for the same credential fail here, whichever request is first.
     `tracker` is one the online ballot chose when it showed the review page (see
     pb.voting.views._pending), so a double tap can be shown the tracker the first tap stored.
+    `on_ballot`: see `check_ranking`.
     """
     lock_cycle(cycle, exclusive=False)  # closing waits for this ballot, or this one sees it closed
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Voting has closed, so this ballot was not stored. Your code or "
                             "registration was not used."))
-    ranking = check_ranking(cycle, ranking)
+    ranking = check_ranking(cycle, ranking, on_ballot)
     # ON CONFLICT DO NOTHING: a second cast (or one waiting for a parallel first to commit)
     # inserts nothing, without a savepoint to roll back to.
     marked = db.session.connection().execute(_mark_statement(db.engine.dialect.name), {

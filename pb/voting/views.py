@@ -234,7 +234,8 @@ def ballot(slug: str):
         try:
             with transaction():
                 tracker = services.cast_ballot(cycle=cycle, credential=credential, ranking=submission.ranking,
-                                               channel=Channel.online, locale=str(get_locale()), tracker=tracker)
+                                               channel=Channel.online, locale=str(get_locale()), tracker=tracker,
+                                               on_ballot=[p.id for p in projects])  # read while voting: frozen
                 note_turnout(cycle=cycle, channel=Channel.online, locale=str(get_locale()),
                              credential=credential)  # staff-only live turnout, if the cycle opted in
         except services.AlreadyVoted:
