@@ -189,14 +189,21 @@ def mail_group():
 @click.option("--every", default=30, show_default=True, type=click.IntRange(1, 3600))
 def mail_send_command(loop, every):
     """Queue the voting reminders that are due, then deliver the queued mail that is due (from
-    cron, or as a loop); failures stay queued."""
+    cron, or as a loop); failures stay queued. A single run exits with status 1 when some mail
+    could not be delivered (the mail server refused or did not answer), so cron reports it."""
     while True:
+        trouble = False
         try:  # each step runs in its own transaction(), which rolls back what it began
             queue_timed_mail()  # reminders and closing notes: one cron entry does both
         except Exception as error:  # noqa: BLE001  (a locked database must not stop password and voting links)
+            trouble = True
             click.echo(f"mail: the timed mail was not queued this time ({type(error).__name__}); trying next run.",
                        err=True)
         outcomes = deliver_due()
+        if outcomes["retry"] or outcomes["failed"]:
+            trouble = True
+            click.echo("mail: some mail could not be delivered; check the mail server. It stays queued and is "
+                       "tried again.", err=True)
         with transaction():  # ends the read, so a sleeping loop holds no database lock
             queued = pending_count()
             voting = db.session.scalar(select(Cycle.id).where(Cycle.phase == Phase.voting).limit(1)) is not None
@@ -206,7 +213,7 @@ def mail_send_command(loop, every):
             click.echo(f"mail: {outcomes['sent']} sent, {outcomes['retry']} to retry, {outcomes['failed']} failed, "
                        f"{outcomes['dropped']} unsubscribed; {queued} queued.")
         if not loop:
-            return
+            sys.exit(1 if trouble else 0)
         time.sleep(every)
 
 

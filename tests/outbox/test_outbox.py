@@ -157,3 +157,22 @@ def test_cli_sends_due_mail(app, runner, smtp):  # noqa: F811
     assert result.exit_code == 0, result.output
     assert "2 sent" in result.output and "0 queued" in result.output
     assert len(smtp.messages) == 2
+
+
+def test_cli_reports_a_mail_server_that_is_down(app, runner, smtp):  # noqa: F811
+    """With the mail server down, `flask pb mail send` says so and exits 1, so cron reports the
+    outage; the mail stays queued and goes out on the next run once the server is back."""
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = closed_port()
+    queue(2)  # the first attempt, right after the commit, fails too
+    db.session.execute(OutboxMail.__table__.update().values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    down = runner.invoke(args=["pb", "mail", "send"])
+    assert down.exit_code == 1 and "could not be delivered" in down.output
+    assert "0 sent, 2 to retry" in down.output and smtp.messages == []
+    app.config["MAIL_PORT"] = port
+    db.session.execute(OutboxMail.__table__.update().values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    up = runner.invoke(args=["pb", "mail", "send"])
+    assert up.exit_code == 0, up.output
+    assert "2 sent" in up.output and len(smtp.messages) == 2
