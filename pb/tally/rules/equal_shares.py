@@ -33,7 +33,6 @@ import numpy as np
 from pb.tally.compress import Profile
 from pb.tally.model import Event, Round, Tie
 from pb.tally.rules.base import Options, Outcome, point_matrix
-from pb.tally.rules.greedy import _groups, fund_in_order
 from pb.tally.ties import TieBreak, TieStats
 
 TOL = 1e-6  # relative float tolerance below which comparisons are redone exactly
@@ -328,6 +327,8 @@ def run_equal_shares(profile: Profile, options: Options) -> Outcome:
     ties = list(run.ties)
     complete = run.complete
     if options.fill and complete:
+        from pb.tally.rules.greedy import _groups, fund_in_order  # only the fill needs it
+
         rest = [c for c in candidates if c not in run.winners]
         key = {ids[c]: Fraction(data.total_util[c], data.costs[c]) for c in rest}
         order = sorted(key, key=lambda p: (-key[p], p))

@@ -280,10 +280,12 @@ class _Count:
         if self.fast:
             if number == 1:
                 self._fast_move(np.nonzero(self.live)[0], None)
-            else:
-                cont = np.array([self.continuing(n) for n in self.names] + [False])
-                rows = np.nonzero(self.live & ~cont[self.hold])[0]
-                self._fast_move(rows, previous)
+            else:  # the ballots held by candidates who no longer continue move on
+                held = np.zeros(len(self.W), dtype=bool)
+                for c, name in enumerate(self.names):
+                    if self.votes[c] and not self.continuing(name):
+                        held |= self.hold == c
+                self._fast_move(np.flatnonzero(held), previous)
         elif number == 1:
             for i in range(len(self.ballots)):
                 if self.dead[i] is None:
