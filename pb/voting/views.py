@@ -222,6 +222,11 @@ def decide_held(slug: str):
 def ballot(slug: str):
     cycle = get_cycle_or_404(slug)
     credential = _credential(cycle)
+    voted = session.get("voted") or {}
+    if credential is None and cycle.phase == Phase.voting and voted.get("cycle") == cycle.id:
+        # The confirmation reloaded (the browser sends the cast again with the new cookie):
+        # the same confirmation, not "enter your code", which reads as if the vote was lost.
+        return render_template("voting/voted.html", cycle=cycle, tracker=voted.get("tracker"))
     if cycle.phase != Phase.voting or credential is None:
         flash(_("Voting is not open in this cycle.") if cycle.phase != Phase.voting
               else _("First enter your access code or register to vote."), "error")
@@ -286,6 +291,7 @@ def _show_tracker(cycle, tracker: str, survey: str | None = None):
     """
     session.pop("voter", None)
     session.pop("ballot_pending", None)
+    session["voted"] = {"cycle": cycle.id, "tracker": tracker}  # for a reload of this page (see ballot)
     # One optional survey (pb.survey), with the ticket chosen at review: the same cast sent
     # again (a double tap, an old cookie) is answered with the same ticket, answered once.
     session["survey"] = new_survey_ticket(cycle, Channel.online, ticket=survey)

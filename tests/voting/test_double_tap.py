@@ -44,6 +44,21 @@ def test_double_tap_shows_the_same_tracker(app, client, voting_cycle, codes):
     assert db.session.scalars(select(Tracker.code)).all() == [first]
 
 
+def test_reloading_the_confirmation_shows_it_again(app, client, voting_cycle, codes):
+    """A reload sends the cast again with the cookie the confirmation set: the voter sees the
+    same confirmation and tracker (not "enter your access code", which reads as a lost vote),
+    and nothing more is stored. Another browser gets no confirmation."""
+    cycle, ids = voting_cycle
+    client.code = codes[0]
+    form, _ = reviewed(client, cycle, ids, 1, 3)
+    first = confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form))
+    assert confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form)) == first
+    assert confirmation(client, client.get(f"/cycles/{cycle.slug}/ballot")) == first
+    assert count(Ballot) == 1 and count(VoteMark) == 1
+    stranger = app.test_client().get(f"/cycles/{cycle.slug}/ballot")
+    assert stranger.status_code == 302 and tracker_in(stranger.get_data(as_text=True)) is None
+
+
 def test_a_different_ballot_with_the_same_credential_is_refused(app, client, voting_cycle, codes):
     """Same session and credential, another ranking: 'already voted', no tracker, nothing stored."""
     cycle, ids = voting_cycle
