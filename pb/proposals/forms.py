@@ -166,16 +166,17 @@ class ProjectForm(Form):
     summary = TextAreaField(_l("Summary"), validators=[Clean(_l("Summary"), rules.SUMMARY)])
     locale = SelectField(_l("Language of the title and summary"), validate_choice=False,
                          validators=[_one_of(language_choices, _l("Choose a language from the list."))])
-    cost = StringField(_l("Cost estimate in dollars"))
+    cost = StringField()  # labelled in __init__, with the cycle's currency
     breakdown = TextAreaField(_l("Cost breakdown (optional)"))
     category = SelectField(_l("Category"), validate_choice=False)
     area = SelectField(_l("Neighbourhood"), validate_choice=False)
     feasibility_notes = TextAreaField(_l("Feasibility notes"),
                                       validators=[Clean(_l("Feasibility notes"), rules.NOTES_MAX)])
 
-    def __init__(self, *args, budget_cents: int, areas=(), ideas=None, categories=None, **kwargs):
+    def __init__(self, *args, budget_cents: int, currency: str, areas=(), ideas=None, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.budget_cents = budget_cents
+        self.cost.label.text = _l("Cost estimate (%(currency)s)", currency=currency)
         self.cost_cents, self.breakdown_items = 0, []
         self.category.choices = options(category_choices(categories))
         self.area.choices = options([("", _l("The whole cycle")), *areas])

@@ -16,7 +16,7 @@ MAX_ITEM = 200
 
 
 class InvalidMoney(DomainError):
-    """An amount that is not a plain positive number of dollars and cents."""
+    """An amount that is not a plain positive number with at most two decimals."""
 
 
 def parse_money(text: str, *, max_cents: int) -> int:
@@ -27,7 +27,7 @@ def parse_money(text: str, *, max_cents: int) -> int:
         raise InvalidMoney(_l("The amount must be more than zero."))
     match = _AMOUNT.fullmatch(text)
     if match is None:
-        raise InvalidMoney(_l("Enter an amount in dollars and cents, like 12,500.00."))
+        raise InvalidMoney(_l("Enter an amount like 12,500.00, with at most two digits after the point."))
     cents = int(Decimal(match["units"].replace(",", "") + "." + (match["cents"] or "0")) * 100)
     if cents <= 0:
         raise InvalidMoney(_l("The amount must be more than zero."))

@@ -64,7 +64,7 @@ def test_idea_to_ballot_and_public_answers(page, make):
         page.get_by_role("button", name="Save the answer").click()
     page.get_by_role("link", name="Turn this idea into a ballot project").click()
     expect(page.get_by_label("Title", exact=True)).to_have_value("Frutas frescas en la escuela")
-    page.get_by_label("Cost estimate in dollars").fill("12,500.00")
+    page.get_by_label("Cost estimate (USD)").fill("12,500.00")
     page.get_by_label("Cost breakdown (optional)").fill("Fruit, 40 weeks: 10,000.00\nStand and staff: 2,500.00")
     page.get_by_role("button", name="Create the project").click()
     page.get_by_label("Language of this translation").select_option("en")
@@ -141,11 +141,11 @@ def test_idea_and_review_pages_pass_axe(browser, live_server, make):
     with page.expect_navigation():
         page.get_by_role("button", name="Save the answer").click()
     page.get_by_role("link", name="Turn this idea into a ballot project").click()
-    page.get_by_label("Cost estimate in dollars").fill("12.345")
+    page.get_by_label("Cost estimate (USD)").fill("12.345")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the project").click()
     found["new project"] = axe_violations(page)
-    page.get_by_label("Cost estimate in dollars").fill("500")
+    page.get_by_label("Cost estimate (USD)").fill("500")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the project").click()
     found["edit project"] = axe_violations(page)

@@ -152,7 +152,7 @@ def new_project(page, title: str, summary: str, cost: str, *, idea: str) -> int:
         page.get_by_role("link", name="Turn this idea into a ballot project").click()
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Summary", exact=True).fill(summary)
-    page.get_by_label("Cost estimate in dollars").fill(cost)
+    page.get_by_label("Cost estimate (USD)").fill(cost)
     page.get_by_label("Category").select_option(index=1)
     click(page, "Create the project")
     match = re.search(r"/admin/projects/(\d+)/edit", page.url)

@@ -36,11 +36,11 @@ def test_amounts_parse_to_exact_cents(english, text, cents):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "dollars and cents"), ("abc", "dollars and cents"), ("12.345", "dollars and cents"),
+    ("", "Enter an amount like 12,500.00"), ("abc", "Enter an amount like 12,500.00"), ("12.345", "Enter an amount like 12,500.00"),
     ("-5", "more than zero"), ("0", "more than zero"), ("0.00", "more than zero"),
-    ("1,2,3", "dollars and cents"), ("12,50", "dollars and cents"), ("1e6", "dollars and cents"),
-    ("NaN", "dollars and cents"), ("Infinity", "dollars and cents"), ("12.", "dollars and cents"),
-    ("99999999999999999999999", "whole budget"), ("١٢", "dollars and cents"),
+    ("1,2,3", "Enter an amount like 12,500.00"), ("12,50", "Enter an amount like 12,500.00"), ("1e6", "Enter an amount like 12,500.00"),
+    ("NaN", "Enter an amount like 12,500.00"), ("Infinity", "Enter an amount like 12,500.00"), ("12.", "Enter an amount like 12,500.00"),
+    ("99999999999999999999999", "whole budget"), ("١٢", "Enter an amount like 12,500.00"),
 ])
 def test_invalid_amounts_are_refused(english, text, message):
     """Negatives, zero, more than two decimals, words and odd separators get a clear message."""

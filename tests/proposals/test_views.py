@@ -275,9 +275,18 @@ def test_staff_turn_an_advanced_idea_into_a_costed_project(client, make, cycle, 
     assert "Clinic rides" in page and "$12,500.00" in page and "In development" in page
 
 
+def test_the_cost_field_names_the_cycles_currency(client, make, staff):
+    """A euro cycle asks for the cost in EUR, not in dollars."""
+    cycle = make.cycle(phase=Phase.ideas, currency="EUR")
+    item = idea(cycle, make.user(Role.resident), status=IdeaStatus.advanced, reviewer=staff)
+    login(client, staff)
+    page = text(client.get(f"/admin/cycles/{cycle.slug}/projects/new?idea={item.id}"))
+    assert "cost estimate (eur)" in page.lower() and "dollar" not in page.lower()
+
+
 @pytest.mark.parametrize("cost, message", [
-    ("", "Enter an amount in dollars and cents"), ("12.345", "Enter an amount in dollars and cents"),
-    ("-100", "The amount must be more than zero."), ("ten dollars", "Enter an amount in dollars and cents"),
+    ("", "Enter an amount like 12,500.00"), ("12.345", "Enter an amount like 12,500.00"),
+    ("-100", "The amount must be more than zero."), ("ten dollars", "Enter an amount like 12,500.00"),
     ("100,000.01", "The amount cannot be more than the whole budget."),
 ])
 def test_invalid_money_is_refused(client, make, cycle, staff, cost, message):

@@ -82,7 +82,7 @@ def test_bad_corrections_change_nothing(app, make, funded):
         (report(body="Changed."), "What did you correct"),  # the form's own label: field required
         (report(note="Typo"), "Nothing was changed"),
         (report(percent="140", note="Typo fixed"), "between 0 and 100"),
-        (report(spent="twelve", note="Typo fixed"), "dollars and cents"),
+        (report(spent="twelve", note="Typo fixed"), "Enter an amount like 12,500.00"),
         (report(status="finished", note="Typo fixed"), "Not a valid choice"),
         (report(body="x" * 4001, note="Typo fixed"), "4000"),
         (report(note="ab"), "between 3 and 300"),
