@@ -86,7 +86,7 @@ def _voting_closes(cycle) -> dict | None:
 @bp.get("/projects/<id:project_id>")
 @public
 def project(project_id: int):
-    item = proposals.public_project_or_404(project_id)
+    item = results.with_progress(proposals.public_project_or_404(project_id))
     return render_template("cycles/project.html", project=item, cycle=item.cycle,
                            outcome=results.project_outcome(item) if item.cycle.phase in PUBLISHED else None,
                            tr=Localized([item, item.cycle, *item.ideas, *item.progress], str(get_locale())),

@@ -6,7 +6,8 @@ from collections import Counter
 
 from babel.numbers import get_currency_precision
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pb.audit.models import AuditEvent
 from pb.audit.services import Anchor, head
@@ -14,12 +15,24 @@ from pb.cycles.models import Area, Cycle
 from pb.db import db
 from pb.kiosk.models import Site
 from pb.proposals.models import Project
-from pb.results.models import TallySnapshot
+from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.results.services import current_snapshot
 from pb.survey.queries import population
 from pb.voting.models import Ballot
 
 MIN_CELL = 20  # DESIGN: nothing is published in a breakdown with fewer than 20 ballots
+
+
+# In the order of the Project.progress relationship, built once (a lazy load costs more).
+_PROGRESS = (select(ProgressUpdate).where(ProgressUpdate.project_id == bindparam("project_id"))
+             .order_by(ProgressUpdate.created_at))
+
+
+def with_progress(project: Project) -> Project:
+    """The project with its progress reports read now, for its public page."""
+    if "progress" in inspect(project).unloaded:
+        set_committed_value(project, "progress", list(db.session.scalars(_PROGRESS, {"project_id": project.id})))
+    return project
 
 
 def published_or_404(cycle: Cycle) -> TallySnapshot:
