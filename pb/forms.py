@@ -4,9 +4,11 @@ Pages render the same fields over and over: the idea list's four filter lists, t
 start page's two forms. WTForms builds each one from scratch, escaping every attribute and
 every option, which was a quarter of the idea list's CPU and a tenth of a ballot's. The HTML of
 the widgets below depends only on what goes into `_key` (widget, field id and name, value,
-flags, choices and the attributes passed in), so it is kept per process and reused. Anything
-else (radio lists, grouped options, the CSRF field with its per-visitor token) is rendered as
-WTForms would.
+flags, choices and the attributes passed in), so it is kept per process and reused. Only
+widgets that show nothing a person typed or owns are kept: an empty input, a checkbox, a list
+of options (the choice is a flag on a server-made option). A submitted field, a prefilled
+input (an account's email), radio lists, grouped options and the CSRF field with its
+per-visitor token are rendered as WTForms would.
 """
 
 from __future__ import annotations
@@ -31,10 +33,14 @@ def _plain(value) -> tuple:
 
 def _key(field, kwargs: dict) -> tuple | None:
     widget = field.widget
-    if isinstance(field, CSRFTokenField) or getattr(field, "_datalist", None) is not None:
-        return None
+    if (isinstance(field, CSRFTokenField) or getattr(field, "_datalist", None) is not None
+            or getattr(field, "raw_data", None)):
+        return None  # what a visitor typed (a password, a long search) is never kept
     if isinstance(widget, _INPUTS):
-        state = (field._value(), bool(getattr(field, "checked", field.data)))
+        value = field._value()
+        if value and not isinstance(widget, widgets.CheckboxInput):  # a checkbox's value is its own "y"
+            return None  # prefilled from the database (an email, a name): not kept in memory
+        state = (value, bool(getattr(field, "checked", field.data)))
     elif type(widget) is widgets.Select and not field.has_groups():
         state = tuple((_plain(c.value), str(c.label), c.selected, tuple(sorted((c.render_kw or {}).items())))
                       for c in field._iter_choices_normalized())

@@ -77,7 +77,8 @@ def register_page_cache(app: Flask) -> None:
         # than or equal to the data it shows, never newer (see the module docstring).
         head = tuple(db.session.execute(HEAD).first() or ())
         today = clock.now().astimezone(get_timezone()).date()  # the site's day: pages say "today", "in 2 days"
-        g.page_cache_key = (request.full_path, str(get_locale()), today.isoformat(), head)
+        # script_root: one process may serve the site under two path prefixes (links differ).
+        g.page_cache_key = (request.script_root, request.full_path, str(get_locale()), today.isoformat(), head)
         page = cache.get(g.page_cache_key)
         if page is None:
             return None

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import select
 
+from pb import forms
 from pb.audit.models import AuditEvent
 from pb.audit.services import record
 from pb.cycles.models import Area
@@ -12,7 +13,7 @@ from pb.db import db
 from pb.enums import IdeaStatus, Phase, Role
 from pb.lifecycle.services import advance
 from pb.proposals.services import review_idea, submit_idea, update_project
-from tests.conftest import open_voting
+from tests.conftest import csrf_from, open_voting
 from tests.voting.conftest import codes, enter_code, voting_cycle  # noqa: F401, F811 (fixtures)
 
 
@@ -126,3 +127,42 @@ def test_a_projects_new_cost_shows_on_the_cycle_page(app, make, client):
     db.session.commit()
     page = client.get(f"/cycles/{cycle.slug}").get_data(as_text=True)
     assert "$15,500.00" in page and "$12,000.00" not in page
+
+
+def test_what_a_visitor_types_is_never_kept(app):
+    """Sign-in attempts (a password, an overlong email) and search words leave nothing in the
+    widget store: a typed password would otherwise stay in server memory, and long values
+    would fill it."""
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    before = dict(forms._RENDERED)
+    for i in range(30):
+        client.post("/login", data={"email": f"{i}@" + "a" * 5000, "password": f"MySecretPassw0rd!{i}",
+                                    "csrf_token": token})
+    kept = [key for key in forms._RENDERED if key not in before]
+    assert not any("MySecretPassw0rd" in repr(key) or "a" * 5000 in repr(key) for key in forms._RENDERED)
+    assert len(kept) <= 2  # at most the empty fields' own entries, not one per attempt
+
+
+def test_junk_filter_values_add_nothing_to_the_fragment_store(app, make, client):
+    make.cycle(phase=Phase.ideas)
+    client.get("/audit/")
+    store = app.extensions["pb_fragments"]
+    size = len(store)
+    for i in range(20):
+        client.get(f"/audit/?action=junk{i}&object=junk{i}")
+    assert len(store) == size
+
+
+def test_made_up_ranks_add_no_ballot_cards(app, voting_cycle, codes):  # noqa: F811
+    cycle, ids = voting_cycle
+    client = app.test_client()
+    token = enter_code(client, cycle, codes[0])
+    store = app.extensions["pb_fragments"]
+    client.post(f"/cycles/{cycle.slug}/ballot", data={f"rank-{ids[0]}": "1000", "step": "review", "csrf_token": token})
+    size = len(store)
+    for rank in range(1001, 1021):
+        page = client.post(f"/cycles/{cycle.slug}/ballot",
+                           data={f"rank-{ids[0]}": str(rank), "step": "review", "csrf_token": token})
+        assert page.status_code == 400 and f'id="rank-{ids[0]}-error"' in page.get_data(as_text=True)
+    assert len(store) == size

@@ -160,3 +160,13 @@ def test_a_restored_or_rebuilt_database_is_never_served_old_pages(app, client, m
     make.cycle(phase=Phase.ideas, title="Hillside health fund", slug="river")  # the same events, other data
     page = client.get("/").get_data(as_text=True)
     assert "Hillside health fund" in page and "Riverside" not in page
+
+
+def test_a_page_under_another_path_prefix_links_under_that_prefix(app, cycle):
+    """One process serving the site at / and at /pb/ (two proxies) never serves one prefix's
+    links under the other."""
+    url = f"/cycles/{cycle.slug}"
+    root = app.test_client().get(url).get_data(as_text=True)
+    prefixed = app.test_client().get(url, base_url="http://localhost/pb").get_data(as_text=True)
+    assert 'href="/pb/static/' in prefixed and 'href="/static/' not in prefixed
+    assert 'href="/static/' in root

@@ -83,7 +83,11 @@ def index():
             object_labels.get(event.object_type, event.object_type)))
 
     def filters() -> Markup:
-        shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), tuple(chosen.values())
+        # A value not on offer selects nothing, like "All": one key for all of them, so junk in
+        # the query string adds nothing to the store.
+        picked = (chosen["cycle"], chosen["action"] if chosen["action"] in actions else "",
+                  chosen["object"] if chosen["object"] in objects else "")
+        shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), picked
         return fragment(("audit-filters", *shown), lambda: parts[1](
             cycles, actions, {a: label(a) for a in actions}, objects, object_labels, chosen))
     return render_template("audit/index.html", events=events, head=head(), chosen=chosen, row=row, filters=filters)

@@ -87,8 +87,14 @@ def render_ballot(template, cycle, projects, form, ranking, *, error=None, statu
         title, summary = tr(project, "title"), tr(project, "summary")
         shown = (title, summary, money(project.cost_cents, cycle.currency),
                  url_for("cycles.project", project_id=project.id), cycle.max_ranks,
-                 rank_of.get(project.id), project.id in invalid, bool(error))
+                 _shown_rank(rank_of.get(project.id), cycle.max_ranks), project.id in invalid, bool(error))
         return fragment(("ballot-card", project.id, project.cost_cents, *shown), lambda: macro(project, *shown))
     return render_template(template, cycle=cycle, projects=projects, form=form, rank_of=rank_of, card=card,
                            ranked=ranked, ranked_cents=sum(p.cost_cents for p in by_id.values() if p.id in rank_of),
                            invalid=invalid, error=error, tr=tr, layout=layout, **context), status
+
+
+def _shown_rank(rank: int | None, max_ranks: int) -> int | None:
+    """The rank a card shows selected: one of its options, or none (so a made-up rank such as
+    1000 is one more key for nothing)."""
+    return rank if rank is not None and 1 <= rank <= max_ranks else None
