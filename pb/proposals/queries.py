@@ -43,17 +43,18 @@ def get_idea_or_404(idea_id: int, *, include_draft: bool = False) -> Idea:
 @cache
 def _page_statements() -> dict[str, Select]:
     # An idea or project page shows the cycle, area and project (or merged-into idea) it
-    # belongs to: read with it, in one statement, rather than by a lazy load each.
+    # belongs to, and an idea page the ideas merged into it and its earlier versions: read
+    # with it, in one statement, rather than by a lazy load each.
     return {"idea": select(Idea).where(Idea.id == bindparam("id")).options(
                 joinedload(Idea.cycle), joinedload(Idea.area), joinedload(Idea.project),
-                joinedload(Idea.merged_into)),
+                joinedload(Idea.merged_into), joinedload(Idea.merged), joinedload(Idea.revisions)),
             "project": select(Project).where(Project.id == bindparam("id")).options(
                 joinedload(Project.cycle), joinedload(Project.ideas))}
 
 
 def public_idea_or_404(idea_id: int) -> Idea:
     """An idea for its public page (a draft cycle's idea is a 404), with what the page shows of it."""
-    idea = db.session.scalars(_page_statements()["idea"], {"id": idea_id}).first()
+    idea = db.session.scalars(_page_statements()["idea"], {"id": idea_id}).unique().first()
     if idea is None or idea.cycle.phase == Phase.draft:
         abort(404)
     return idea

@@ -39,7 +39,7 @@ from pb.proposals.forms import (
     SupportForm,
     WithdrawIdeaForm,
 )
-from pb.results.queries import project_outcome
+from pb.results.queries import project_outcome, with_progress
 from pb.transaction import run_action, transaction
 from pb.urls import url_for as item_url
 
@@ -89,6 +89,8 @@ def _filters(cycle: Cycle, form: IdeaFilterForm) -> queries.IdeaFilters:
 def detail(idea_id: int):
     idea = queries.public_idea_or_404(idea_id)
     project = idea.project or (idea.merged_into.project if idea.merged_into else None)
+    if project is not None:
+        with_progress(project)
     related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
                            outcome=project_outcome(project) if project else None,
