@@ -159,9 +159,13 @@ def parse_anchor(text: str) -> Anchor:
     return Anchor(seq, match.group(2).lower())
 
 
+# Built once (pages quote the head on every render): its number and hash, not the whole event.
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+
+
 def head() -> Anchor:
     """The newest event as an anchor (0 and the genesis hash for an empty log)."""
-    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    event = db.session.execute(_HEAD).first()
     return Anchor(event.seq, event.hash) if event else Anchor(0, GENESIS)
 
 

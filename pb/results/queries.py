@@ -52,13 +52,20 @@ def projects_by_id(cycle: Cycle) -> dict[str, Project]:
     return {str(p.id): p for p in db.session.scalars(select(Project).filter_by(cycle_id=cycle.id))}
 
 
+# The results page's statements, built once and run with bound values.
+_TURNOUT = (select(Ballot.channel, Ballot.site_id, Ballot.locale, func.count())
+            .where(Ballot.cycle_id == bindparam("cycle_id")).group_by(Ballot.channel, Ballot.site_id, Ballot.locale))
+_SITES = select(Site.id, Site.name).where(Site.cycle_id == bindparam("cycle_id"))
+_PUBLISHED = (select(AuditEvent.seq, AuditEvent.hash)
+              .where(AuditEvent.action == "tally.publish", AuditEvent.cycle_id == bindparam("cycle_id"))
+              .order_by(AuditEvent.seq.desc()).limit(1))
+
+
 def turnout(cycle: Cycle) -> dict:
     """Ballots by channel, site and language; any group under MIN_CELL is merged into 'other'."""
     # Grouped in the database: one row per (channel, site, language), not one per ballot.
-    rows = db.session.execute(select(Ballot.channel, Ballot.site_id, Ballot.locale, func.count())
-                              .filter_by(cycle_id=cycle.id)
-                              .group_by(Ballot.channel, Ballot.site_id, Ballot.locale)).all()
-    sites = dict(db.session.execute(select(Site.id, Site.name).filter_by(cycle_id=cycle.id)).all())
+    rows = db.session.execute(_TURNOUT, {"cycle_id": cycle.id}).all()
+    sites = dict(db.session.execute(_SITES, {"cycle_id": cycle.id}).all())
     channel, site, language = Counter(), Counter(), Counter()
     for c, s, lang, n in rows:
         channel[str(c)] += n
@@ -121,6 +128,5 @@ def funded_by_area(cycle: Cycle, winners: list[Project]) -> list[tuple[Area | No
 def audit_anchors(cycle: Cycle) -> dict[str, Anchor | None]:
     """Anchors quoted with a published result: the event that published it (fixed forever) and
     the log's head when the page or file was made (for `pb audit verify --anchor`)."""
-    published = db.session.scalars(select(AuditEvent).filter_by(action="tally.publish", cycle_id=cycle.id)
-                                   .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    published = db.session.execute(_PUBLISHED, {"cycle_id": cycle.id}).first()
     return {"published": Anchor(published.seq, published.hash) if published else None, "head": head()}

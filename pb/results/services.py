@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pb.audit.services import record
 from pb.cycles.models import Cycle
@@ -82,10 +82,13 @@ def sign_off(*, actor, snapshot: TallySnapshot) -> TallySnapshot:
     return snapshot
 
 
+_CURRENT = select(TallySnapshot).where(TallySnapshot.cycle_id == bindparam("cycle_id"),
+                                       TallySnapshot.status == TallyStatus.published)
+
+
 def current_snapshot(cycle: Cycle) -> TallySnapshot | None:
     """The published result now in force, if any."""
-    return db.session.scalars(select(TallySnapshot).filter_by(
-        cycle_id=cycle.id, status=TallyStatus.published)).first()
+    return db.session.scalars(_CURRENT, {"cycle_id": cycle.id}).first()
 
 
 def post_progress(*, actor, project, status: ProgressStatus, percent: int, spent_cents: int,

@@ -14,7 +14,7 @@ from fractions import Fraction
 from flask import abort
 from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pb.cycles.models import Cycle
 from pb.db import db
@@ -128,9 +128,12 @@ def area_names(cycle: Cycle) -> dict[str, str]:
     return {a.slug: a.name for a in cycle.all_areas}
 
 
+_POPULATION = select(PopulationCount.area_id, PopulationCount.question, PopulationCount.band,
+                     PopulationCount.count).where(PopulationCount.cycle_id == bindparam("cycle_id"))
+
+
 def population(cycle: Cycle) -> dict[tuple[int, str, str], int]:
-    rows = db.session.execute(select(PopulationCount.area_id, PopulationCount.question, PopulationCount.band,
-                                     PopulationCount.count).filter_by(cycle_id=cycle.id))
+    rows = db.session.execute(_POPULATION, {"cycle_id": cycle.id})
     return {(a, q, b): n for a, q, b, n in rows}
 
 
