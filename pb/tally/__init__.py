@@ -71,7 +71,7 @@ def __getattr__(name: str) -> Any:
     """RcvBallot, RcvContest and RcvRules, imported when first asked for: a count of a `.pb`
     file (greedy, Equal Shares, EAR) never needs them, and the counter starts faster."""
     if name in ("RcvBallot", "RcvContest", "RcvRules"):
-        from pb.tally import rcvmodel
+        from pb.tally import rcvmodel  # lazily: see the docstring
 
         return getattr(rcvmodel, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
