@@ -40,7 +40,7 @@ class Idea(db.Model):
     area: Mapped[Area | None] = relationship()
     project: Mapped[Project | None] = relationship(back_populates="ideas")
     merged_into: Mapped[Idea | None] = relationship(remote_side=[id], back_populates="merged")
-    merged: Mapped[list[Idea]] = relationship(back_populates="merged_into")
+    merged: Mapped[list[Idea]] = relationship(back_populates="merged_into", order_by="Idea.id")
     revisions: Mapped[list[IdeaRevision]] = relationship(order_by="IdeaRevision.id.desc()")
 
     def __repr__(self) -> str:

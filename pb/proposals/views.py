@@ -91,7 +91,8 @@ def detail(idea_id: int):
     project = idea.project or (idea.merged_into.project if idea.merged_into else None)
     if project is not None:
         with_progress(project)
-    related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project])]
+    related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project]),
+               *(project.progress if project else ())]  # progress reports, in the reader's language
     return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
                            outcome=project_outcome(project) if project else None,
                            supports=queries.support_count(idea) if idea.cycle.show_support_counts else None,

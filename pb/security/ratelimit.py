@@ -17,14 +17,15 @@ from flask import current_app, session
 from sqlalchemy import bindparam, delete, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from werkzeug.exceptions import TooManyRequests
 
 from pb import clock
 from pb.db import db, write_intent
 from pb.security.models import RateCounter
 
-_WROTE = "pb_wrote"  # session.info flag: this transaction has flushed changes
+_WROTE = "pb_wrote"  # connection.info flag: this transaction has written (ORM flush or Core statement)
 
 
 class RateLimited(TooManyRequests):
@@ -75,7 +76,7 @@ def _hit(key_hash: str, start: int, *, expires: int, now: int) -> int:
     dialect = db.engine.dialect.name
     session = db.session()  # the request's Session (not the scoped proxy)
     if dialect == "sqlite" and session.in_transaction():
-        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+        if session.connection().info.get(_WROTE) or session.new or session.dirty or session.deleted:
             # The request's transaction holds SQLite's only write lock: count inside it.
             return _count(session, key_hash, start, expires, now, dialect)
         # A read-only transaction: end it, so our own connection can take the write lock.
@@ -96,12 +97,22 @@ def _count(connection, key_hash, start, expires, now, dialect) -> int:
     return hits
 
 
-@event.listens_for(Session, "after_flush")
-def _mark_written(session, _context):
-    session.info[_WROTE] = True
+# Marked per connection, for every statement that is not a read: a cast writes with Core
+# statements (no ORM flush), and committing its transaction half-way would store a ballot
+# whose request then failed.
+@event.listens_for(Engine, "before_cursor_execute")
+def _mark_written(conn, _cursor, statement, _parameters, _context, _executemany):
+    if not statement.lstrip()[:6].upper().startswith(("SELECT", "BEGIN", "PRAGMA")):
+        conn.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _clear_written(session, transaction):
-    if transaction.parent is None:
-        session.info.pop(_WROTE, None)
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _clear_written(conn):
+    conn.info.pop(_WROTE, None)
+
+
+@event.listens_for(Pool, "checkin")
+def _clear_on_return(_dbapi_connection, record):
+    if record is not None:
+        record.info.pop(_WROTE, None)

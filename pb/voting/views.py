@@ -121,6 +121,7 @@ def use_code(slug: str):
                 "A community liaison will check this; try your code again later, or vote at a kiosk."), "info")
         return redirect(url_for("voting.start", slug=slug))
     session["voter"] = {"cycle": cycle.id, "credential": credential}
+    session.pop("voted", None)  # someone else may be voting in this browser now
     # The ballot itself answers the code, with no redirect: a ballot in four requests
     # (start, code, review, cast). Sending the form again just enters the same code again.
     return render_submission(cycle, ballot_projects(cycle), Submission(),
@@ -192,6 +193,7 @@ def verify(slug: str, token: str):
     if not form.is_submitted() or form.errors:
         return render_template("voting/open_link.html", cycle=cycle, form=form), 400 if form.errors else 200
     session["voter"] = {"cycle": cycle.id, "credential": f"roll:{entry.id}"}
+    session.pop("voted", None)
     return redirect(url_for("voting.ballot", slug=slug))
 
 
@@ -222,11 +224,12 @@ def decide_held(slug: str):
 def ballot(slug: str):
     cycle = get_cycle_or_404(slug)
     credential = _credential(cycle)
-    voted = session.get("voted") or {}
-    if credential is None and cycle.phase == Phase.voting and voted.get("cycle") == cycle.id:
-        # The confirmation reloaded (the browser sends the cast again with the new cookie):
-        # the same confirmation, not "enter your code", which reads as if the vote was lost.
-        return render_template("voting/voted.html", cycle=cycle, tracker=voted.get("tracker"))
+    reloaded = _reloaded_tracker(cycle) if credential is None and cycle.phase == Phase.voting else None
+    if reloaded is not None:
+        # The confirmation reloaded (the browser sends the very same cast again with the cookie
+        # the confirmation set): the same confirmation, not "enter your code", which reads as
+        # if the vote was lost.
+        return render_template("voting/voted.html", cycle=cycle, tracker=reloaded)
     if cycle.phase != Phase.voting or credential is None:
         flash(_("Voting is not open in this cycle.") if cycle.phase != Phase.voting
               else _("First enter your access code or register to vote."), "error")
@@ -254,7 +257,7 @@ def ballot(slug: str):
     return render_submission(cycle, projects, submission, post_url=url_for("voting.ballot", slug=slug))
 
 
-def _ranking_digest(cycle, credential: str, tracker: str, ranking: list[int]) -> str:
+def _ranking_digest(cycle, credential: str, tracker: str, ranking: list) -> str:
     # Keyed: the session cookie is signed, not encrypted, and a bare hash of a short ranking
     # could be reversed by trying every ranking.
     message = f"{cycle.id}\x1f{credential}\x1f{tracker}\x1f{','.join(map(str, ranking))}"
@@ -283,6 +286,27 @@ def _pending_tracker(cycle, credential: str, ranking: list[int]) -> str | None:
     return tracker if hmac.compare_digest(str(pending.get("digest")), expected) else None
 
 
+RELOAD_SECONDS = 30 * 60  # how long a reload of the confirmation shows it again
+
+
+def _cast_digest(cycle, tracker: str) -> str:
+    """Keyed digest of the cast form's ranks as posted: a reload sends exactly these again."""
+    ranks = sorted((k, v) for k, v in request.form.items() if k.startswith("rank-"))
+    return _ranking_digest(cycle, "reload", tracker, [f"{k}={v}" for k, v in ranks])
+
+
+def _reloaded_tracker(cycle) -> str | None:
+    """The tracker of the cast this request repeats, if it is a reload of the confirmation: a
+    POST of the cast with the same ranks, soon after, in the session that cast it."""
+    voted = session.get("voted") or {}
+    tracker = voted.get("tracker")
+    if (request.method != "POST" or request.form.get("step") != "cast" or voted.get("cycle") != cycle.id
+            or not isinstance(tracker, str) or not isinstance(voted.get("at"), int)
+            or not 0 <= clock.timestamp() - voted["at"] <= RELOAD_SECONDS):
+        return None
+    return tracker if hmac.compare_digest(str(voted.get("digest")), _cast_digest(cycle, tracker)) else None
+
+
 def _show_tracker(cycle, tracker: str, survey: str | None = None):
     """The confirmation, as the answer to the cast itself (no redirect: one request fewer).
 
@@ -291,7 +315,9 @@ def _show_tracker(cycle, tracker: str, survey: str | None = None):
     """
     session.pop("voter", None)
     session.pop("ballot_pending", None)
-    session["voted"] = {"cycle": cycle.id, "tracker": tracker}  # for a reload of this page (see ballot)
+    # For a reload of this page (see _reloaded_tracker); a new credential in this session drops it.
+    session["voted"] = {"cycle": cycle.id, "tracker": tracker, "digest": _cast_digest(cycle, tracker),
+                        "at": int(clock.timestamp())}
     # One optional survey (pb.survey), with the ticket chosen at review: the same cast sent
     # again (a double tap, an old cookie) is answered with the same ticket, answered once.
     session["survey"] = new_survey_ticket(cycle, Channel.online, ticket=survey)

@@ -10,6 +10,7 @@ from pb.db import db
 from pb.enums import Channel, IdeaStatus, Phase, ProgressStatus, Role, TranslationStatus
 from pb.i18n.content import set_translation
 from pb.proposals.models import Idea, Project
+from pb.proposals.services import review_idea
 from pb.results.models import ProgressUpdate
 from pb.translations.services import review_translation, translate_field
 from tests.conftest import csrf_from, login, open_voting
@@ -245,6 +246,19 @@ def test_merge_from_the_review_page_links_both_pages(client, make, cycle, staff)
     assert response.status_code == 302
     assert f'href="/ideas/{kept.id}"' in text(client.get(f"/ideas/{merged.id}"))
     assert f'href="/ideas/{merged.id}"' in text(client.get(f"/ideas/{kept.id}"))
+
+
+def test_ideas_merged_into_one_are_listed_oldest_first(client, make, cycle, staff):
+    """The idea page lists the ideas merged into it in the order they were shared, on every
+    database (the page reads them in one statement with the idea's earlier versions)."""
+    resident = make.user(Role.resident)
+    kept = idea(cycle, resident, title="Rides to the clinic at night")
+    merged = [idea(cycle, resident, title=f"Night rides number {n}") for n in range(3)]
+    for other in reversed(merged):
+        review_idea(actor=staff, idea=other, status=IdeaStatus.merged, reason="Same need.", merged_into=kept)
+    db.session.commit()
+    page = text(client.get(f"/ideas/{kept.id}"))
+    assert re.findall(r"Night rides number (\d)", page) == ["0", "1", "2"]
 
 
 @pytest.mark.parametrize("target", ["²", "99999999999999999999999"])

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from pb.audit.models import AuditEvent
 from pb.db import db
-from pb.enums import Channel, Phase, Role
+from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.lifecycle.services import advance, count_votes, publish_result
+from pb.proposals.services import review_idea, submit_idea
 from pb.results.models import ProgressRevision, ProgressUpdate
 from pb.voting.services import cast_ballot
 from tests.conftest import csrf_from, login, open_voting
@@ -17,10 +18,16 @@ from tests.conftest import csrf_from, login, open_voting
 
 @pytest.fixture
 def funded(app, make):
-    """A published English-and-Spanish cycle whose $30,000 "Food van" project is funded."""
+    """A published English-and-Spanish cycle whose $30,000 "Food van" project, grown from a
+    resident's idea, is funded."""
     staff = make.user(Role.staff)
-    cycle = make.cycle(phase=Phase.development, languages=["es"], actor=staff)
-    van = make.project(cycle, cost_cents=30_000_00, title="Food van")
+    cycle = make.cycle(phase=Phase.ideas, languages=["es"], actor=staff)
+    resident = make.user(Role.resident)
+    idea = submit_idea(actor=resident, author=resident, cycle=cycle, title="A food van", body="Fresh food nearby, every week, for families.",
+                       category="food", locale="en", area=cycle.areas[0])
+    review_idea(actor=staff, idea=idea, status=IdeaStatus.advanced, reason="")
+    advance(actor=staff, cycle=cycle, current=Phase.ideas)
+    van = make.project(cycle, cost_cents=30_000_00, title="Food van", ideas=[idea])
     other = make.project(cycle, cost_cents=90_000_00, title="Clinic")
     open_voting(cycle, actor=staff)
     for _ in range(3):
@@ -152,6 +159,8 @@ def test_one_report_shown_in_the_readers_language(app, make, funded):
     page = reader.get(f"/projects/{van.id}").get_data(as_text=True)
     assert "Furgoneta alquilada." in page and "Van leased." not in page
     assert page.count('class="progress-list"') == 1 and page.count('id="progress-') == 1
+    idea_page = reader.get(f"/ideas/{van.ideas[0].id}").get_data(as_text=True)  # the idea follows its project
+    assert "Furgoneta alquilada." in idea_page and "Van leased." not in idea_page
 
     post(staff, f"/progress/{update.id}/correct", **report(body="Van leased for a year.", note="More detail"))
     page = reader.get(f"/projects/{van.id}").get_data(as_text=True)

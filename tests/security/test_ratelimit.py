@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb.db import db
+from pb.enums import Channel
 from pb.security.models import RateCounter
 from pb.security.ratelimit import RateLimited, limit
+from pb.voting.models import Ballot, VoteMark
+from pb.voting.services import cast_ballot, check_access_code, issue_access_codes
 from tests.conftest import csrf_from, make_app
 from tests.voting.conftest import voting_cycle  # noqa: F401  (fixture)
 
@@ -77,3 +80,22 @@ def test_limits_work_inside_a_writing_sqlite_transaction(app):
         assert limit("while-writing", 5, 60) == 1
         db.session.commit()
     assert db.session.scalar(select(RateCounter.hits)) == 1
+
+
+def test_a_limit_checked_after_a_cast_never_commits_half_of_it(app, voting_cycle):  # noqa: F811
+    """A cast writes with plain statements (no ORM flush). A rate limit checked after it in the
+    same request must count inside that transaction, so a request that then fails stores
+    nothing: no ballot without its request, no code used for nothing."""
+    cycle, ids = voting_cycle
+    code = issue_access_codes(actor=None, cycle=cycle, count=1, batch="half")[0]
+    db.session.commit()
+    app.config["RATE_LIMITS_ENABLED"] = True
+    with app.test_request_context("/", method="POST"):
+        credential = check_access_code(cycle, code)
+        db.session.commit()
+        cast_ballot(cycle=cycle, credential=credential, ranking=[ids[0]], channel=Channel.online, locale="en")
+        limit("after-a-cast", 10, 60)
+        db.session.rollback()  # the request fails after the check
+    stored = db.session.scalar(select(func.count()).select_from(Ballot)), db.session.scalar(
+        select(func.count()).select_from(VoteMark))
+    assert stored == (0, 0)

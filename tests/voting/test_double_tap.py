@@ -53,10 +53,42 @@ def test_reloading_the_confirmation_shows_it_again(app, client, voting_cycle, co
     form, _ = reviewed(client, cycle, ids, 1, 3)
     first = confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form))
     assert confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form)) == first
-    assert confirmation(client, client.get(f"/cycles/{cycle.slug}/ballot")) == first
     assert count(Ballot) == 1 and count(VoteMark) == 1
-    stranger = app.test_client().get(f"/cycles/{cycle.slug}/ballot")
-    assert stranger.status_code == 302 and tracker_in(stranger.get_data(as_text=True)) is None
+    stranger = app.test_client().post(f"/cycles/{cycle.slug}/ballot", data=form)
+    assert stranger.status_code in (302, 400) and tracker_in(stranger.get_data(as_text=True)) is None
+
+
+def test_only_the_very_same_cast_is_confirmed_again(app, client, voting_cycle, codes):
+    """After a cast, a different ranking sent from this browser (another tab) is not told
+    "saved"; neither is a visit to the ballot page (a later person on a shared computer), nor
+    the reload of someone else's refused cast, nor a reload after half an hour."""
+    cycle, ids = voting_cycle
+    used_elsewhere = app.test_client()
+    used_elsewhere.code = codes[1]
+    other_form, _ = reviewed(used_elsewhere, cycle, ids, 0)
+    assert confirmation(used_elsewhere, used_elsewhere.post(f"/cycles/{cycle.slug}/ballot", data=other_form))
+    client.code = codes[0]
+    form, _ = reviewed(client, cycle, ids, 1, 3)
+    first = confirmation(client, client.post(f"/cycles/{cycle.slug}/ballot", data=form))
+    changed = {k: v for k, v in form.items() if not k.startswith("rank-")} | ranks(ids, 0, 2)
+    for answer in (client.post(f"/cycles/{cycle.slug}/ballot", data=changed), client.get(f"/cycles/{cycle.slug}/ballot")):
+        assert tracker_in(answer.get_data(as_text=True)) is None
+    # The next person on this browser enters a code that was already used, with the same ranks.
+    token = enter_code(client, cycle, codes[1])
+    again = form | {"csrf_token": token}
+    client.post(f"/cycles/{cycle.slug}/ballot", data=again | {"step": "review"})
+    assert client.post(f"/cycles/{cycle.slug}/ballot", data=again).status_code == 409
+    assert tracker_in(client.post(f"/cycles/{cycle.slug}/ballot", data=again).get_data(as_text=True)) is None
+    assert count(Ballot) == 2
+    # Half an hour later a reload no longer shows the tracker.
+    late = app.test_client()
+    late.code = codes[2]
+    late_form, _ = reviewed(late, cycle, ids, 2)
+    assert confirmation(late, late.post(f"/cycles/{cycle.slug}/ballot", data=late_form))
+    with late.session_transaction() as session:
+        session["voted"] = session["voted"] | {"at": session["voted"]["at"] - 31 * 60}
+    assert tracker_in(late.post(f"/cycles/{cycle.slug}/ballot", data=late_form).get_data(as_text=True)) is None
+    assert first
 
 
 def test_a_different_ballot_with_the_same_credential_is_refused(app, client, voting_cycle, codes):
