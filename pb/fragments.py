@@ -9,22 +9,20 @@ language, so a stale piece cannot be served: different data is a different key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import current_app
+from flask import current_app, get_template_attribute
 from flask_babel import get_locale
 from markupsafe import Markup
 
 MAX_FRAGMENTS = 8192
 
 
-def fragment(key: tuple, render: Callable[[], Markup]) -> Markup:
-    """`render()`, or what it gave before for this key in this language."""
+def fragment(template: str, macro: str, key: tuple, *args) -> Markup:
+    """`{{ macro(*args) }}` of `template`, or what it gave before for `key` in this language."""
     fragments = current_app.extensions.setdefault("pb_fragments", {})
-    key = (str(get_locale()), *key)
+    key = (str(get_locale()), template, macro, *key)
     html = fragments.get(key)
     if html is None:
         if len(fragments) >= MAX_FRAGMENTS:  # bounded: start again rather than grow
             fragments.clear()
-        html = fragments[key] = render()
+        html = fragments[key] = get_template_attribute(template, macro)(*args)
     return html

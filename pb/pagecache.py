@@ -21,11 +21,9 @@ from threading import Lock
 from flask import Flask, Response, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale, get_timezone
-from sqlalchemy import select
 
 from pb import clock
-from pb.audit.models import AuditEvent
-from pb.db import db
+from pb.audit.services import head
 
 CACHED_ENDPOINTS = frozenset({
     "cycles.home", "cycles.detail", "cycles.project", "cycles.accessibility",
@@ -61,10 +59,6 @@ class PageCache:
                 self.pages.popitem(last=False)
 
 
-# Built once: rebuilding it cost ~10% of a cached page. The newest event by its primary key.
-HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-
-
 def register_page_cache(app: Flask) -> None:
     cache = PageCache()
     app.extensions["pb_page_cache"] = cache
@@ -75,10 +69,10 @@ def register_page_cache(app: Flask) -> None:
             return None
         # The head is read before anything else, so a page stored under it can only be older
         # than or equal to the data it shows, never newer (see the module docstring).
-        head = tuple(db.session.execute(HEAD).first() or ())
+        anchor = head()
         today = clock.now().astimezone(get_timezone()).date()  # the site's day: pages say "today", "in 2 days"
         # script_root: one process may serve the site under two path prefixes (links differ).
-        g.page_cache_key = (request.script_root, request.full_path, str(get_locale()), today.isoformat(), head)
+        g.page_cache_key = (request.script_root, request.full_path, str(get_locale()), today.isoformat(), anchor)
         page = cache.get(g.page_cache_key)
         if page is None:
             return None

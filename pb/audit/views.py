@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    get_template_attribute,
     render_template,
     request,
     stream_with_context,
@@ -74,13 +73,13 @@ def index():
     voting = {c.id for c in cycles if c.phase == Phase.voting}  # drafts are never voting
     label, link = _labels_once(), _linker(cycles)
     object_labels, role_labels = _shown(OBJECT_LABELS, objects), _shown(ROLE_LABELS, {e.actor_role for e in items})
-    parts = get_template_attribute("audit/_parts.html", "row"), get_template_attribute("audit/_parts.html", "filters")
 
     def row(event: AuditEvent) -> Markup:
         url, redacted = link(event), is_redacted(event, voting)
-        return fragment(("audit-row", event.seq, event.hash, redacted, url), lambda: parts[0](
-            event, redacted, url, describe(event, label=label), role_labels.get(event.actor_role, event.actor_role),
-            object_labels.get(event.object_type, event.object_type)))
+        return fragment("audit/_parts.html", "row", (event.seq, event.hash, redacted, url),
+                        event, redacted, url, describe(event, label=label),
+                        role_labels.get(event.actor_role, event.actor_role),
+                        object_labels.get(event.object_type, event.object_type))
 
     def filters() -> Markup:
         # A value not on offer selects nothing, like "All": one key for all of them, so junk in
@@ -88,8 +87,8 @@ def index():
         picked = (chosen["cycle"], chosen["action"] if chosen["action"] in actions else "",
                   chosen["object"] if chosen["object"] in objects else "")
         shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), picked
-        return fragment(("audit-filters", *shown), lambda: parts[1](
-            cycles, actions, {a: label(a) for a in actions}, objects, object_labels, chosen))
+        return fragment("audit/_parts.html", "filters", shown,
+                        cycles, actions, {a: label(a) for a in actions}, objects, object_labels, chosen)
     return render_template("audit/index.html", events=events, head=head(), chosen=chosen, row=row, filters=filters)
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel.dates import get_timezone_name
-from flask import Blueprint, get_template_attribute, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
@@ -38,12 +38,12 @@ def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug, load=("areas", "schedule"))
     projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
     outcomes = results.outcomes(cycle) if cycle.phase in PUBLISHED else {}
-    tr, macro = Localized([cycle, *cycle.areas, *projects], str(get_locale())), get_template_attribute("cycles/_card.html", "card")
+    tr = Localized([cycle, *cycle.areas, *projects], str(get_locale()))
 
     def card(project) -> Markup:
         shown = (tr(project, "title"), item_url("cycles.project", project_id=project.id), outcomes.get(project.id),
                  money(project.cost_cents, cycle.currency))
-        return fragment(("project-card", *shown), lambda: macro(*shown))
+        return fragment("cycles/_card.html", "card", shown, *shown)
     return render_template("cycles/detail.html", cycle=cycle, projects=projects, outcomes=outcomes, card=card,
                            idea_counts=proposals.idea_counts(cycle), phases=phase_spans(cycle),
                            zone=_zone_name(), closes=_voting_closes(cycle), tr=tr)

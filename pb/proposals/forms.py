@@ -173,10 +173,10 @@ class ProjectForm(Form):
     feasibility_notes = TextAreaField(_l("Feasibility notes"),
                                       validators=[Clean(_l("Feasibility notes"), rules.NOTES_MAX)])
 
-    def __init__(self, *args, budget_cents: int, currency: str, areas=(), ideas=None, categories=None, **kwargs):
+    def __init__(self, *args, cycle, areas=(), ideas=None, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.budget_cents = budget_cents
-        self.cost.label.text = _l("Cost estimate (%(currency)s)", currency=currency)
+        self.budget_cents = cycle.budget_cents
+        self.cost.label.text = _l("Cost estimate (%(currency)s)", currency=cycle.currency)
         self.cost_cents, self.breakdown_items = 0, []
         self.category.choices = options(category_choices(categories))
         self.area.choices = options([("", _l("The whole cycle")), *areas])

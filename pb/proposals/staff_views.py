@@ -73,7 +73,7 @@ def review(idea_id: int):
 def new_project(slug: str):
     cycle = get_cycle_or_404(slug, include_draft=True)
     candidates = queries.ideas_for_new_project(cycle)
-    form = ProjectForm(budget_cents=cycle.budget_cents, currency=cycle.currency, areas=_areas(cycle), categories=cycle.categories,
+    form = ProjectForm(cycle=cycle, areas=_areas(cycle), categories=cycle.categories,
                        ideas=[(str(i.id), f"#{i.id} {i.title}") for i in candidates],
                        data=_from_idea(next((i for i in candidates if str(i.id) == request.args.get("idea")), None)))
     error = None
@@ -96,7 +96,7 @@ def new_project(slug: str):
 @staff_only
 def edit_project(project_id: int):
     project = queries.get_project_or_404(project_id)
-    form = ProjectForm(budget_cents=project.cycle.budget_cents, currency=project.cycle.currency, areas=_areas(project.cycle),
+    form = ProjectForm(cycle=project.cycle, areas=_areas(project.cycle),
                        categories=_categories(project), data=_from_project(project))
     if not form.validate_on_submit():
         return _edit_page(project, form=form, status=400 if request.method == "POST" else 200)
@@ -162,7 +162,7 @@ def _categories(project: Project) -> list[str]:
 
 def _edit_page(project: Project, *, form=None, translation_form=None, error=None, status=200):
     cycle = project.cycle
-    form = form or ProjectForm(budget_cents=cycle.budget_cents, currency=cycle.currency, areas=_areas(cycle), formdata=None,
+    form = form or ProjectForm(cycle=cycle, areas=_areas(cycle), formdata=None,
                                categories=_categories(project), data=_from_project(project))
     return render_template("proposals/project_form.html", cycle=cycle, project=project, form=form,
                            translation_form=translation_form or _translation_form(project, formdata=None),

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -65,12 +64,12 @@ def index(slug: str):
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
     ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
-    tr, macro = Localized([cycle, *ideas.items], str(get_locale())), get_template_attribute("proposals/_card.html", "card")
+    tr = Localized([cycle, *ideas.items], str(get_locale()))
 
     def card(idea) -> Markup:
         shown = tr(idea, "title"), item_url("proposals.detail", idea_id=idea.id)
-        return fragment(("idea-card", idea.id, idea.status, idea.category, idea.locale, *shown),
-                        lambda: macro(idea, *shown))
+        return fragment("proposals/_card.html", "card", (idea.id, idea.status, idea.category, idea.locale, *shown),
+                        idea, *shown)
     return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts, card=card,
                            args={k: v for k, v in request.args.items() if k != "page" and v}, tr=tr)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from flask import get_template_attribute, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -81,14 +81,13 @@ def render_ballot(template, cycle, projects, form, ranking, *, error=None, statu
     ranked = [by_id[pid] for pid in ranking if pid in by_id]
     tr = Localized([cycle, *projects], str(get_locale()))
     invalid = set(invalid)
-    macro = get_template_attribute("voting/_ballot_card.html", "card")
 
     def card(project) -> Markup:
         title, summary = tr(project, "title"), tr(project, "summary")
         shown = (title, summary, money(project.cost_cents, cycle.currency),
                  url_for("cycles.project", project_id=project.id), cycle.max_ranks,
                  _shown_rank(rank_of.get(project.id), cycle.max_ranks), project.id in invalid, bool(error))
-        return fragment(("ballot-card", project.id, project.cost_cents, *shown), lambda: macro(project, *shown))
+        return fragment("voting/_ballot_card.html", "card", (project.id, project.cost_cents, *shown), project, *shown)
     return render_template(template, cycle=cycle, projects=projects, form=form, rank_of=rank_of, card=card,
                            ranked=ranked, ranked_cents=sum(p.cost_cents for p in by_id.values() if p.id in rank_of),
                            invalid=invalid, error=error, tr=tr, layout=layout, **context), status
