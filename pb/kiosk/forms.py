@@ -13,9 +13,13 @@ from pb.forms import Form
 from pb.i18n.catalog import lazy_gettext as _l
 from pb.voting.forms import DECISIONS, REASONS, plausible_birth_date
 
+# A PIN is typed on the kiosk's screen: digits, hidden, never kept by the browser.
+PIN_INPUT = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 8}
+
 
 class OpenKioskForm(Form):
     site = SelectField(_l("Site"), validators=[DataRequired()])
+    pin = PasswordField(_l("Check-in PIN for this shift (4 to 8 digits)"), validators=[DataRequired(), Length(max=8)], render_kw=PIN_INPUT)
 
 
 class CheckInForm(Form):
@@ -24,6 +28,8 @@ class CheckInForm(Form):
     area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
     attest = BooleanField(_l("The resident confirms they are eligible and have not voted in this cycle."),
                           validators=[DataRequired()])
+    pin = PasswordField(_l("Liaison's check-in PIN"), validators=[DataRequired(), Length(max=8)],
+                        render_kw=PIN_INPUT)
     # Shown only after a possible match: the liaison's decision and a reason from a fixed list.
     decision = RadioField(_l("Is this the same person?"), choices=DECISIONS, validators=[Optional()])
     reason = SelectField(_l("Reason"), choices=[("", "—"), *REASONS], validators=[Optional()])

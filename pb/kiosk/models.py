@@ -29,6 +29,10 @@ class KioskSession(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     liaison_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     device_hash: Mapped[str] = mapped_column(String(64))
+    # The liaison's check-in PIN for this shift (a scrypt hash): a resident left alone with the
+    # device cannot check anyone in. Wrong PINs in a row lock check-ins (pb.kiosk.services).
+    pin_hash: Mapped[str] = mapped_column(String(200), default="")
+    pin_failures: Mapped[int] = mapped_column(default=0)
     check_ins: Mapped[int] = mapped_column(default=0)
     ballots_cast: Mapped[int] = mapped_column(default=0)  # a tally, never a link to ballots
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

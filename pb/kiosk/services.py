@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from itertools import pairwise
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from pb.accounts.services import HASH_METHOD
 from pb.audit.services import record
 from pb.cycles.models import Area, Cycle
 from pb.cycles.queries import lock_cycle
@@ -36,19 +39,63 @@ def check_kiosks_may_stop(cycle: Cycle) -> None:
         raise DomainError(_l("Close or abandon every open kiosk and paper batch before turning kiosks off."))
 
 
-def open_session(*, actor, cycle: Cycle, site: Site, device_token: str) -> KioskSession:
-    """Start a liaison's kiosk shift at a site, on this device."""
+# Wrong check-in PINs in a row after which the kiosk takes no check-in until its liaison
+# leaves kiosk mode (with their password) and opens the kiosk again with a new PIN.
+PIN_TRIES = 5
+
+
+class WeakPin(DomainError):
+    """The PIN chosen for a shift is not 4 to 8 digits, or is too easy to guess."""
+
+
+def check_new_pin(pin: str) -> None:
+    """A shift's PIN: 4 to 8 digits, not one a resident would try first (1111, 1234, 9876)."""
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        raise WeakPin(_l("The PIN must be 4 to 8 digits."))
+    steps = {int(b) - int(a) for a, b in pairwise(pin)}
+    if steps in ({0}, {1}, {-1}):
+        raise WeakPin(_l("This PIN is too easy to guess. Choose digits that do not repeat or count up or down."))
+
+
+def open_session(*, actor, cycle: Cycle, site: Site, device_token: str, pin: str) -> KioskSession:
+    """Start a liaison's kiosk shift at a site, on this device, with the PIN that every
+    check-in on it needs (a resident left alone with the device cannot check anyone in)."""
     cycle = lock_cycle(cycle, exclusive=False)  # closing waits, or this sees it closed: no kiosk left open
     if cycle.phase != Phase.voting:
         raise WrongPhase(_l("Voting is not open in this cycle."))
     check_uses_kiosks(cycle)
     if site.cycle_id != cycle.id:
         raise DomainError(_l("Choose a site from the list."))
+    check_new_pin(pin)
     kiosk = KioskSession(cycle_id=cycle.id, site_id=site.id, liaison_id=actor.id,
-                         device_hash=device_hash(device_token))
+                         device_hash=device_hash(device_token),
+                         pin_hash=generate_password_hash(pin, method=HASH_METHOD))
     db.session.add(kiosk)
     record("kiosk.open", actor=actor, obj=kiosk, data={"site": site.id})
     return kiosk
+
+
+def pin_locked(kiosk: KioskSession) -> bool:
+    return kiosk.pin_failures >= PIN_TRIES
+
+
+def check_pin(*, actor, kiosk: KioskSession, pin: str) -> bool:
+    """Whether `pin` is this shift's check-in PIN. A wrong one is counted, and after
+    PIN_TRIES wrong ones in a row none is accepted any more; a right one starts the count again.
+
+    The kiosk row is locked while it is checked, so parallel guesses cannot pass the limit.
+    """
+    db.session.scalars(select(KioskSession).where(KioskSession.id == kiosk.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
+    if kiosk.closed_at is not None or pin_locked(kiosk):
+        return False
+    if check_password_hash(kiosk.pin_hash, pin):
+        kiosk.pin_failures = 0
+        return True
+    kiosk.pin_failures += 1  # counted like failed sign-ins: only the lock is an audit event
+    if pin_locked(kiosk):
+        record("kiosk.pin_lock", actor=actor, obj=kiosk, data={"site": kiosk.site_id})
+    return False
 
 
 def check_in(*, actor, kiosk: KioskSession, name: str, birth_date: date, area: Area, today: date,

@@ -70,11 +70,15 @@ def _no_store(response):
 @bp.get("/")
 @liaisons
 def dashboard():
-    form, batch_form = OpenKioskForm(), OpenBatchForm(received_on=clock.today())
+    return _dashboard(OpenKioskForm())
+
+
+def _dashboard(form: OpenKioskForm, status: int = 200):
+    batch_form = OpenBatchForm(received_on=clock.today())
     form.site.choices = batch_form.site.choices = queries.site_choices()
     return render_template("kiosk/dashboard.html", form=form, batch_form=batch_form,
                            batches=queries.open_batches(),
-                           sessions=queries.my_open_sessions(current_user.id))
+                           sessions=queries.my_open_sessions(current_user.id)), status
 
 
 @bp.post("/sessions")
@@ -83,13 +87,18 @@ def open_kiosk():
     form = OpenKioskForm()
     form.site.choices = queries.site_choices()
     if not form.validate_on_submit():
-        flash(_("Choose a site from the list."), "error")
-        return redirect(url_for("kiosk.dashboard"))
+        if form.site.errors:
+            form.site.errors[:] = [_("Choose a site from the list.")]
+        return _dashboard(form, 400)
     site = queries.get_or_404(Site, int(form.site.data))
     session.setdefault("device", secrets.token_hex(16))
-    with transaction():
-        kiosk = services.open_session(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
-                                      site=site, device_token=session["device"])
+    try:
+        with transaction():
+            kiosk = services.open_session(actor=current_user, cycle=db.session.get(Cycle, site.cycle_id),
+                                          site=site, device_token=session["device"], pin=form.pin.data)
+    except DomainError as error:
+        (form.pin.errors if isinstance(error, services.WeakPin) else form.site.errors).append(str(error))
+        return _dashboard(form, 400)
     session["kiosk"] = kiosk.id
     return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
 
@@ -107,7 +116,7 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     form.area.choices = [("", "—")] + [(a.slug, a.name) for a in cycle.areas]
     return render_template("kiosk/start.html", kiosk=kiosk, cycle=cycle, form=form, matches=matches,
-                           voted_via=VOTED_VIA), status
+                           voted_via=VOTED_VIA, pin_locked=services.pin_locked(kiosk)), status
 
 
 @bp.get("/<id:kiosk_id>/")
@@ -130,6 +139,12 @@ def check_in(kiosk_id: int):
     if not form.validate_on_submit():
         return _start_screen(kiosk, form, 400)
     area = next(a for a in cycle.areas if a.slug == form.area.data)
+    with transaction():  # a wrong PIN is counted even though nothing else happens
+        pin_right = services.check_pin(actor=current_user, kiosk=kiosk, pin=form.pin.data)
+    if not pin_right:
+        if not services.pin_locked(kiosk):
+            form.pin.errors.append(_("That PIN is not right."))
+        return _start_screen(kiosk, form, 403)
     try:
         with transaction():
             credential = services.check_in(actor=current_user, kiosk=kiosk, name=form.name.data,

@@ -16,6 +16,9 @@ def site(voting_cycle):  # noqa: F811
     return site
 
 
+PIN = "2580"  # the liaison's check-in PIN for the shift
+
+
 @pytest.fixture
 def liaison(make):
     return make.user(Role.liaison)
@@ -27,7 +30,7 @@ def kiosk_client(app, liaison, site):
     client = app.test_client()
     login(client, liaison)
     token = csrf_from(client.get("/kiosk/").get_data(as_text=True))
-    response = client.post("/kiosk/sessions", data={"site": str(site.id), "csrf_token": token})
+    response = client.post("/kiosk/sessions", data={"site": str(site.id), "pin": PIN, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     kiosk_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
     return client, kiosk_id
@@ -36,7 +39,7 @@ def kiosk_client(app, liaison, site):
 def check_in(client, kiosk_id, cycle, name="Lan Tran", birth_date="1975-03-02", **overrides):
     token = csrf_from(client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True))
     data = {"name": name, "birth_date": birth_date, "area": cycle.areas[0].slug, "attest": "y",
-            "csrf_token": token} | overrides
+            "pin": PIN, "csrf_token": token} | overrides
     return client.post(f"/kiosk/{kiosk_id}/check-in", data=data)
 
 

@@ -405,6 +405,8 @@ def upgrade() -> None:
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('liaison_id', sa.Integer(), nullable=False),
     sa.Column('device_hash', sa.String(length=64), nullable=False),
+    sa.Column('pin_hash', sa.String(length=200), nullable=False),
+    sa.Column('pin_failures', sa.Integer(), nullable=False),
     sa.Column('check_ins', sa.Integer(), nullable=False),
     sa.Column('ballots_cast', sa.Integer(), nullable=False),
     sa.Column('opened_at', pb.db.UTCDateTime(timezone=True), nullable=False),
