@@ -12,6 +12,7 @@ from pb.accounts.access import observers_read_only
 from pb.accounts.sessions import idle_timeout
 from pb.db import db, write_intent
 from pb.errors import DomainError, NotAllowed
+from pb.security.logs import redact
 from pb.security.text import any_control_characters
 from pb.transaction import Conflict
 
@@ -115,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, redact(request.path))
         return render_error(InternalServerError.code)
 
 
