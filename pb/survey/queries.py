@@ -246,17 +246,19 @@ def linked_views(cycle: Cycle, answers: list[SurveyResponse], question: Question
 
 
 def summaries(cycle: Cycle, answers: list[SurveyResponse], threshold: int) -> list[str]:
-    """Plain sentences about the groups least represented in each area (at most three each)."""
+    """Plain sentences about the groups least represented in each area (at most three each).
+
+    Read from the same linked views as the report: a sentence gives a group's share of the
+    area's participants, which with the area's total is its count, so it may only name a group
+    that its area's view shows.
+    """
+    asked = [q for q in QUESTIONS if q.key != "area"]
+    views = {q.key: linked_views(cycle, answers, q, threshold) for q in asked}
     sentences = []
     for area in cycle.all_areas:
-        mine = in_area(cycle, answers, area.id)
-        found = []
-        for question in QUESTIONS:
-            if question.key == "area":
-                continue
-            for row in compare(cycle, mine, question, threshold, area_id=area.id).rows:
-                if row.ratio is not None and row.ratio < UNDER_REPRESENTED:
-                    found.append((row.ratio, question, row))
+        found = [(row.ratio, question, row) for question in asked
+                 for row in views[question.key][area.id].comparison.rows
+                 if row.ratio is not None and row.ratio < UNDER_REPRESENTED]
         for _ratio, question, row in sorted(found, key=lambda f: f[0])[:3]:
             sentences.append(str(_l(
                 "Residents who answered “%(group)s” to “%(topic)s” are %(population)s of %(area)s "

@@ -207,7 +207,8 @@ def _record(cycle) -> dict:
     return {"cycle": cycle, "process": queries.process_facts(cycle), "snapshot": snapshot, "funded": funded,
             "updates": updates, "grants": grant_terms(funded), "seal": db.session.get(BoxSeal, cycle.id), "min_cell": PUBLIC_MIN,
             "ballots": turnout(cycle) if snapshot else None, "ideas": queries.idea_counts(cycle),
-            "comparisons": [queries.compare(cycle, answers, q, PUBLIC_MIN)
+            # Linked with the areas' views, which the summary sentences are read from.
+            "comparisons": [queries.linked_views(cycle, answers, q, PUBLIC_MIN)[None].comparison
                             for q in queries.all_questions(cycle, str(get_locale()))] if snapshot else [],
             "summaries": queries.summaries(cycle, answers, PUBLIC_MIN) if snapshot else []}
 

@@ -189,9 +189,10 @@ def _synthetic(make, cycle):
 
 
 def test_equity_report_by_hand(make, voting_cycle):  # noqa: F811
-    """North (staff, 11): 3 "prefer not" is hidden and takes "not answered" (0) with it; the
-    shares are of 97 people who gave an age; 25-34 is 60/97 of voters and 4000/10000 of
-    residents, a ratio of 150/97. Public (20): 12 is hidden and takes 25 with it."""
+    """North (staff, 11), suppressed on its own: 3 "prefer not" is hidden and takes "not
+    answered" (0) with it; the shares are of 97 people who gave an age; 25-34 is 60/97 of voters
+    and 4000/10000 of residents, a ratio of 150/97. Public (20): 12 is hidden and takes 25 with
+    it. The summary sentences follow the report's linked views."""
     cycle, _ids = voting_cycle
     _synthetic(make, cycle)
     north = cycle.areas[0]
@@ -206,8 +207,15 @@ def test_equity_report_by_hand(make, voting_cycle):  # noqa: F811
     public = {r.key: r for r in queries.compare(cycle, answers, BY_KEY["age"], PUBLIC_MIN, area_id=north.id).rows}
     assert [public[k].participants for k in ("18_24", "25_34", "35_44")] == [None, 60, None]
     assert public["18_24"].ratio is None and public["25_34"].ratio == Fraction(150, 97)
+    # The staff report links its views: the hidden 3 "prefer not" of all areas takes the next
+    # smallest cell, the 12 aged 18-24, with it, so North's 12 is hidden too (all areas minus
+    # South's 0 would give it back) and no sentence may name it ("21% of North and 12% of the
+    # people there" is 12 of 97). South's 0 of 30 against 50% of its residents is shown.
+    linked = queries.linked_views(cycle, queries.responses(cycle), BY_KEY["age"], STAFF_MIN)
+    assert {r.key: r.participants for r in linked[north.id].comparison.rows}["18_24"] is None
     sentences = queries.summaries(cycle, queries.responses(cycle), STAFF_MIN)
-    assert any("North" in s and "21%" in s and "12%" in s for s in sentences), sentences
+    assert sentences == ["Residents who answered “18 to 24” to “Age” are 50% of South and 0% of the people "
+                         "there who took part."]
 
 
 def test_public_equity_page_shows_no_cell_under_20(client, make, voting_cycle):  # noqa: F811
@@ -317,6 +325,38 @@ def test_no_hidden_count_of_the_staff_report_comes_back_by_subtraction(make, vot
     leaks = [(total, members) for total, members in relations
              if total is not None and sum(m is None for m in members) == 1]
     assert leaks == []
+
+
+@pytest.mark.parametrize("threshold", [STAFF_MIN, PUBLIC_MIN])
+def test_summary_sentences_name_no_group_their_area_view_hides(make, voting_cycle, threshold):  # noqa: F811
+    """The review's case again (18 aged 18-24 in all: 15 in the north, 3 in the south), with
+    most north residents aged 18-24 so that the group is under-represented there. A sentence
+    such as "are 50% of North and 23% of the people there who took part" gives the hidden
+    count back (23% of the 65 shown), so a summary may only name a group its area's linked
+    view shows; on the staff report and in the public community-benefit record alike."""
+    cycle, _ = voting_cycle
+    north, south = cycle.areas
+    for age, area, n in (("18_24", north, 15), ("25_34", north, 30), ("35_44", north, 20),
+                         ("18_24", south, 3), ("25_34", south, 20), ("35_44", south, 20)):
+        for _ in range(n):
+            services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
+                                     raw={"age": age, "area": area.slug}, locale="en")
+    services.import_population(actor=make.user(Role.staff), cycle=cycle, text=(
+        "area,question,band,count\n"
+        f"{north.slug},age,18_24,5000\n{north.slug},age,25_34,2500\n{north.slug},age,35_44,2500\n"
+        f"{south.slug},age,18_24,300\n{south.slug},age,25_34,400\n{south.slug},age,35_44,300\n"))
+    db.session.commit()
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    answers = queries.responses(cycle)
+    views = queries.linked_views(cycle, answers, BY_KEY["age"], threshold)
+    sentences = queries.summaries(cycle, answers, threshold)
+    named = [(row.label, area.name) for area in (north, south) for row in views[area.id].comparison.rows
+             if any(row.label in s and area.name in s for s in sentences)]
+    hidden = [(row.label, area.name) for area in (north, south) for row in views[area.id].comparison.rows
+              if row.participants is None]
+    assert hidden, "the case hides some cells"
+    assert not set(named) & set(hidden), sentences
 
 
 def test_an_area_hidden_in_its_view_is_not_the_all_areas_count_minus_the_others(client, make, voting_cycle):  # noqa: F811
