@@ -1,6 +1,7 @@
 """The public audit log: every state change, newest first, with the chain's head as an anchor."""
 
 import json
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -11,12 +12,13 @@ from flask import (
     stream_with_context,
 )
 from markupsafe import Markup
-from sqlalchemy import false, func, select
+from sqlalchemy import select
 
 from pb.accounts.access import public
+from pb.audit import queries
 from pb.audit.labels import OBJECT_LABELS, ROLE_LABELS, action_label
 from pb.audit.models import AuditEvent
-from pb.audit.services import head, is_redacted, public_export
+from pb.audit.services import is_redacted, public_export
 from pb.cycles.models import Cycle
 from pb.cycles.queries import public_cycles
 from pb.db import db
@@ -37,49 +39,42 @@ def voting_cycle_ids() -> set[int]:
     return set(db.session.scalars(select(Cycle.id).where(Cycle.phase == Phase.voting)))
 
 
-def _conditions(actions: list[str], objects: list[str], cycles: list[Cycle]):
-    """The WHERE conditions for the chosen filters; a value not on offer matches nothing (an
-    unknown cycle is a 404), compared in Python so junk, even NUL bytes, never reaches the database."""
+def _filtered(actions: list[str], objects: list[str], cycles: list[Cycle]) -> tuple[queries.Filtered, dict]:
+    """The chosen filters; a value not on offer matches nothing (an unknown cycle is a 404),
+    compared in Python so junk, even NUL bytes, never reaches the database."""
     action, object_type, slug = (request.args.get(k, "").strip()[:64] for k in ("action", "object", "cycle"))
     cycle = next((c for c in cycles if c.slug == slug), None) if slug else None
     if slug and cycle is None:
         abort(404)
-    conditions = []
-    if action:  # compared in Python first: junk (even NUL bytes) never reaches the database
-        conditions.append(AuditEvent.action == action if action in actions else false())
-    if object_type:
-        conditions.append(AuditEvent.object_type == object_type if object_type in objects else false())
-    if cycle is not None:
-        conditions.append(AuditEvent.cycle_id == cycle.id)
-    return conditions, {"action": action, "object": object_type, "cycle": cycle.slug if cycle else ""}
+    junk = (action and action not in actions) or (object_type and object_type not in objects)
+    filtered = queries.Filtered(action=action if action in actions else "",
+                                object_type=object_type if object_type in objects else "",
+                                cycle_id=cycle.id if cycle else None, nothing=bool(junk))
+    return filtered, {"action": action, "object": object_type, "cycle": cycle.slug if cycle else ""}
 
 
 @bp.get("/")
 @public
 def index():
-    # One pass over the log for both filter lists (actions in the database's order).
-    pairs = db.session.execute(select(AuditEvent.action, AuditEvent.object_type).distinct()
-                               .order_by(AuditEvent.action)).all()
-    actions = list(dict.fromkeys(action for action, _ in pairs))
-    objects = sorted({object_type for _, object_type in pairs if object_type})
+    actions, objects = queries.filter_lists()
     cycles = public_cycles()
-    conditions, chosen = _conditions(actions, objects, cycles)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    filtered, chosen = _filtered(actions, objects, cycles)
+    total, newest = filtered.count_and_head()
     # The asked-for page, clamped: junk or 0 gives the first, past the end gives the last.
     page = clamp_page(request.args.get("page", 1, type=int) or 1, total, PER_PAGE)
-    items = list(db.session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
-                                    .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    items = filtered.events(PER_PAGE, (page - 1) * PER_PAGE)
     events = Page(items, page, PER_PAGE, total)
     voting = {c.id for c in cycles if c.phase == Phase.voting}  # drafts are never voting
-    label, link = _labels_once(), _linker(cycles)
-    object_labels, role_labels = _shown(OBJECT_LABELS, objects), _shown(ROLE_LABELS, {e.actor_role for e in items})
+    link, whole = _linker(cycles), queries.whole_events([e.seq for e in items])
+    label = _labels_once()
+    # What a row or the filters show is worked out inside the macro, only when it is rendered:
+    # a row kept from an earlier render needs neither its event's data nor its labels.
+    described, role_label, object_label = partial(describe, label=label), _shown(ROLE_LABELS), _shown(OBJECT_LABELS)
 
-    def row(event: AuditEvent) -> Markup:
+    def row(event) -> Markup:
         url, redacted = link(event), is_redacted(event, voting)
         return fragment("audit/_parts.html", "row", (event.seq, event.hash, redacted, url),
-                        event, redacted, url, describe(event, label=label),
-                        role_labels.get(event.actor_role, event.actor_role),
-                        object_labels.get(event.object_type, event.object_type))
+                        whole, event.seq, redacted, url, described, role_label, object_label)
 
     def filters() -> Markup:
         # A value not on offer selects nothing, like "All": one key for all of them, so junk in
@@ -88,8 +83,8 @@ def index():
                   chosen["object"] if chosen["object"] in objects else "")
         shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), picked
         return fragment("audit/_parts.html", "filters", shown,
-                        cycles, actions, {a: label(a) for a in actions}, objects, object_labels, chosen)
-    return render_template("audit/index.html", events=events, head=head(), chosen=chosen, row=row, filters=filters)
+                        cycles, actions, label, objects, object_label, chosen)
+    return render_template("audit/index.html", events=events, head=newest, chosen=chosen, row=row, filters=filters)
 
 
 def _labels_once():
@@ -103,16 +98,23 @@ def _labels_once():
     return label
 
 
-def _shown(labels: dict, keys) -> dict:
-    """The labels a page shows, translated once. A lazy label prints unescaped (it is our own
-    catalog's text), so each stays Markup, as it printed before."""
-    return {key: Markup(str(labels[key])) for key in keys if key in labels}  # noqa: S704
+def _shown(labels: dict):
+    """label(key): the label of `key` in the reader's language, translated once per page, or the
+    key itself. A lazy label prints unescaped (it is our own catalog's text), so each stays
+    Markup, as it printed before."""
+    done: dict[str, str] = {}
+
+    def label(key: str):
+        if key not in done:
+            done[key] = Markup(str(labels[key])) if key in labels else key  # noqa: S704
+        return done[key]
+    return label
 
 
 def _linker(cycles):
     slugs = {c.id: c.slug for c in cycles}
 
-    def link(event: AuditEvent) -> str | None:
+    def link(event) -> str | None:
         if event.object_type == "Cycle" and event.object_id.isdigit() and int(event.object_id) in slugs:
             return url_for("cycles.detail", slug=slugs[int(event.object_id)])
         if event.object_type in LINKS and event.object_id.isdigit():

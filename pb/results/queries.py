@@ -13,12 +13,13 @@ from pb.audit.models import AuditEvent
 from pb.audit.services import Anchor, head
 from pb.cycles.models import Area, Cycle
 from pb.db import db
+from pb.enums import TallyStatus
 from pb.kiosk.models import Site
 from pb.proposals.models import Project
 from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.results.services import current_snapshot
 from pb.survey.queries import population
-from pb.voting.models import Ballot
+from pb.voting.models import Ballot, BoxSeal
 
 MIN_CELL = 20  # DESIGN: nothing is published in a breakdown with fewer than 20 ballots
 
@@ -53,24 +54,40 @@ def projects_by_id(cycle: Cycle) -> dict[str, Project]:
 
 
 # The results page's statements, built once and run with bound values.
-_TURNOUT = (select(Ballot.channel, Ballot.site_id, Ballot.locale, func.count())
-            .where(Ballot.cycle_id == bindparam("cycle_id")).group_by(Ballot.channel, Ballot.site_id, Ballot.locale))
-_SITES = select(Site.id, Site.name).where(Site.cycle_id == bindparam("cycle_id"))
+# Grouped in the database: one row per (channel, site, language), not one per ballot.
+_TURNOUT = (select(Ballot.channel, Ballot.site_id, Site.name, Ballot.locale, func.count())
+            .outerjoin(Site, Site.id == Ballot.site_id).where(Ballot.cycle_id == bindparam("cycle_id"))
+            .group_by(Ballot.channel, Ballot.site_id, Site.name, Ballot.locale))
 _PUBLISHED = (select(AuditEvent.seq, AuditEvent.hash)
               .where(AuditEvent.action == "tally.publish", AuditEvent.cycle_id == bindparam("cycle_id"))
               .order_by(AuditEvent.seq.desc()).limit(1))
+_FACTS = (select(TallySnapshot.id, TallySnapshot.published_at, BoxSeal.ballot_count, BoxSeal.ballots_sha256,
+                 _PUBLISHED.with_only_columns(AuditEvent.seq).scalar_subquery().label("published_seq"),
+                 _PUBLISHED.with_only_columns(AuditEvent.hash).scalar_subquery().label("published_hash"))
+          .outerjoin(BoxSeal, BoxSeal.cycle_id == TallySnapshot.cycle_id)
+          .where(TallySnapshot.cycle_id == bindparam("cycle_id"), TallySnapshot.status == TallyStatus.published))
 
 
-def turnout(cycle: Cycle) -> dict:
+def published_facts(cycle: Cycle):
+    """What the public results page needs besides the result itself, in one statement: the
+    published snapshot's id and time, the seal's count and digest, and the publishing event's
+    number and hash (published_seq, published_hash); None before publication."""
+    return db.session.execute(_FACTS, {"cycle_id": cycle.id}).first()
+
+
+def turnout_rows(cycle: Cycle) -> tuple:
+    """(channel, site id, site name, language, ballots) for each group of ballots."""
+    return tuple(db.session.execute(_TURNOUT, {"cycle_id": cycle.id}))
+
+
+def turnout(cycle: Cycle, rows: tuple | None = None) -> dict:
     """Ballots by channel, site and language; any group under MIN_CELL is merged into 'other'."""
-    # Grouped in the database: one row per (channel, site, language), not one per ballot.
-    rows = db.session.execute(_TURNOUT, {"cycle_id": cycle.id}).all()
-    sites = dict(db.session.execute(_SITES, {"cycle_id": cycle.id}).all())
+    rows = turnout_rows(cycle) if rows is None else rows
     channel, site, language = Counter(), Counter(), Counter()
-    for c, s, lang, n in rows:
+    for c, s, name, lang, n in rows:
         channel[str(c)] += n
         if s is not None:
-            site[sites[s]] += n
+            site[name] += n
         if lang:
             language[lang] += n
     return {"total": sum(n for *_, n in rows), "channel": _suppress(channel),

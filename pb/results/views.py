@@ -6,18 +6,22 @@ import hashlib
 import json
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from pb.accounts.access import public, roles
+from pb.audit.services import Anchor, head
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Role
 from pb.errors import DomainError
+from pb.fragments import fragment
+from pb.i18n.catalog import current_timezone
 from pb.i18n.content import Localized
 from pb.i18n.filters import format_datetime
 from pb.lifecycle import services as lifecycle
@@ -36,10 +40,15 @@ bp = Blueprint("results", __name__)
 ZERO = re.compile(r"\$?\s*0+(\.0{1,2})?")
 
 
-def _explained(cycle, snapshot):
-    """Names in the reader's language, sentences for each round, points per project."""
+def _translated(cycle) -> tuple[dict[str, Project], Localized]:
+    """The cycle's projects by id, and the cycle's and their texts in the reader's language."""
     by_id = queries.projects_by_id(cycle)
-    tr = Localized([cycle, *by_id.values()], str(get_locale()))
+    return by_id, Localized([cycle, *by_id.values()], str(get_locale()))
+
+
+def _explained(cycle, snapshot, translated=None):
+    """Names in the reader's language, sentences for each round, points per project."""
+    by_id, tr = translated or _translated(cycle)
     names = {pid: tr(p, "title").text for pid, p in by_id.items()}
     to_cents = queries.cents_converter(cycle, snapshot)
     steps = [explain(e, names=names, to_cents=to_cents, currency=cycle.currency)
@@ -98,27 +107,40 @@ def publish(snapshot_id: int):
 @public
 def public_results(slug: str):
     cycle = get_cycle_or_404(slug, load=("areas",))  # results by area, turnout of the eligible
-    snapshot = queries.published_or_404(cycle)
-    explained = _explained(cycle, snapshot)
-    seal = db.session.get(BoxSeal, cycle.id)
-    return render_template("results/public.html", cycle=cycle, snapshot=snapshot, seal=seal,
-                           turnout=queries.turnout(cycle), min_cell=queries.MIN_CELL,
-                           recount=recount_command(cycle), anchors=queries.audit_anchors(cycle),
-                           by_area=queries.funded_by_area(cycle, explained["winners"]),
-                           **_reading(cycle, snapshot, seal), **explained)
+    facts = queries.published_facts(cycle) or abort(404)
+    by_id, tr = translated = _translated(cycle)
+    turnout, eligible = queries.turnout_rows(cycle), queries.eligible_population(cycle)
+    # The body shows a published snapshot (never changed once published) and what is read
+    # above; its key holds all of that, so a renamed project or new population figures make a
+    # new body. The snapshot and everything worked out from it are read only for a new body.
+    key = (facts, cycle.slug, tr(cycle, "title").text, cycle.budget_cents, cycle.currency, cycle.max_ranks,
+           recount_command(cycle), tuple((area.id, tr(area, "name").text) for area in cycle.areas),
+           tuple((pid, tr(p, "title").text, p.cost_cents, p.area_id) for pid, p in by_id.items()),
+           turnout, eligible, str(current_timezone()), request.script_root)
+
+    def body() -> Markup:
+        snapshot = db.session.get(TallySnapshot, facts.id)
+        explained = _explained(cycle, snapshot, translated)
+        return Markup(render_template(  # noqa: S704 (our own template, escaped as it rendered)
+            "results/_body.html", cycle=cycle, snapshot=snapshot, seal=facts,
+            turnout=queries.turnout(cycle, turnout), min_cell=queries.MIN_CELL, recount=recount_command(cycle),
+            by_area=queries.funded_by_area(cycle, explained["winners"]),
+            **_reading(cycle, snapshot, facts.ballot_count, eligible), **explained))
+    published = Anchor(facts.published_seq, facts.published_hash) if facts.published_seq is not None else None
+    return render_template("results/public.html", cycle=cycle, body=fragment("results/_parts.html", "body", key, body),
+                           anchors={"published": published, "head": head()})
 
 
-def _reading(cycle, snapshot, seal) -> dict:
+def _reading(cycle, snapshot, ballots: int, eligible: int | None) -> dict:
     """What a resident needs to read the result: the rule in words, how ranks became points,
     when it was published (with the time zone) and turnout against the eligible population."""
-    eligible = queries.eligible_population(cycle)
     sentence, example = points_text(snapshot.params.get("points", "fixed"), cycle.max_ranks)
     published = snapshot.published_at
     return {"rule_name": rule_name(snapshot.rule), "rule_how": RULE_HOW.get(snapshot.rule),
             "points_sentence": sentence if snapshot.rule in ("greedy", "equal-shares") else None,
             "points_example": example,
-            "turnout_of_eligible": {"ballots": format_number(seal.ballot_count), "eligible": format_number(eligible),
-                        "share": format_percent(seal.ballot_count / eligible, "#,##0.0%")} if eligible else None,
+            "turnout_of_eligible": {"ballots": format_number(ballots), "eligible": format_number(eligible),
+                        "share": format_percent(ballots / eligible, "#,##0.0%")} if eligible else None,
             "published": {"text": format_datetime(published, "medium"), "zone": format_datetime(published, "zzzz"),
                           "iso": published.isoformat()} if published else None}
 
