@@ -40,6 +40,7 @@ from pb.survey.questions import (
     bands,
 )
 from pb.survey.suppression import (
+    PUBLIC_MIN,
     Table,
     representation_ratio,
     share,
@@ -243,6 +244,13 @@ def linked_views(cycle: Cycle, answers: list[SurveyResponse], question: Question
         views[view] = View(compare(cycle, [], question, threshold, area_id=view, shown_values=shown),
                            tables["channel"], tables["language"])
     return views
+
+
+def public_comparisons(cycle: Cycle, answers: list[SurveyResponse], locale: str) -> list[Comparison]:
+    """Every question for all areas at the public threshold, linked with the areas' views that
+    the summary sentences are read from: a shown all-areas cell minus a cell a sentence gives
+    away is never a hidden one (the public equity page and the community-benefit record)."""
+    return [linked_views(cycle, answers, q, PUBLIC_MIN)[None].comparison for q in all_questions(cycle, locale)]
 
 
 def summaries(cycle: Cycle, answers: list[SurveyResponse], threshold: int) -> list[str]:

@@ -207,9 +207,7 @@ def _record(cycle) -> dict:
     return {"cycle": cycle, "process": queries.process_facts(cycle), "snapshot": snapshot, "funded": funded,
             "updates": updates, "grants": grant_terms(funded), "seal": db.session.get(BoxSeal, cycle.id), "min_cell": PUBLIC_MIN,
             "ballots": turnout(cycle) if snapshot else None, "ideas": queries.idea_counts(cycle),
-            # Linked with the areas' views, which the summary sentences are read from.
-            "comparisons": [queries.linked_views(cycle, answers, q, PUBLIC_MIN)[None].comparison
-                            for q in queries.all_questions(cycle, str(get_locale()))] if snapshot else [],
+            "comparisons": queries.public_comparisons(cycle, answers, str(get_locale())) if snapshot else [],
             "summaries": queries.summaries(cycle, answers, PUBLIC_MIN) if snapshot else []}
 
 

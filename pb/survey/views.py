@@ -163,8 +163,7 @@ def equity(slug: str):
     published_or_404(cycle)
     answers = queries.responses(cycle)
     return render_template("survey/equity.html", cycle=cycle, min_cell=PUBLIC_MIN,
-                           comparisons=[queries.compare(cycle, answers, q, PUBLIC_MIN)
-                                        for q in queries.all_questions(cycle, str(get_locale()))],
+                           comparisons=queries.public_comparisons(cycle, answers, str(get_locale())),
                            summaries=queries.summaries(cycle, answers, PUBLIC_MIN))
 
 

@@ -59,3 +59,40 @@ def test_public_equity_page_after_publication_has_no_cell_under_20(app, answered
     assert rows["All answers"] == "30"  # 5 + 25 = 30: neither can be told from the total
     counts = [int(v) for v in rows.values() if v.isdigit()]
     assert all(n == 0 or n >= 20 for n in counts), rows
+
+
+@pytest.fixture
+def answered_by_area(cast_cycle, make):  # noqa: F811
+    """While voting: north 22 / 15 / 22 aged 18-24 / 25-34 / 35-44 and 15 who prefer not to say;
+    south 22 / 25 / 22; half of south's residents are 25-34 (so a sentence names them)."""
+    cycle, _ids = cast_cycle
+    north, south = (a.slug for a in cycle.areas)
+    for area, counts in ((north, {"18_24": 22, "25_34": 15, "35_44": 22, "prefer_not": 15}),
+                         (south, {"18_24": 22, "25_34": 25, "35_44": 22})):
+        for age, n in counts.items():
+            for _ in range(n):
+                services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
+                                         raw={"age": age, "area": area}, locale="en")
+    services.import_population(actor=make.user(Role.staff), cycle=cycle, text=(
+        "area,question,band,count\n"
+        f"{north},age,18_24,2100\n{north},age,25_34,4000\n{north},age,35_44,3900\n"
+        f"{south},age,18_24,500\n{south},age,25_34,500\n"))
+    db.session.commit()
+
+
+def _shown_cells(html: str) -> dict[str, str]:
+    table = html.split('id="compare-age"')[1].split("</table>")[0]
+    return dict(re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', table))
+
+
+def test_no_hidden_cell_comes_back_from_a_public_table_and_a_sentence(app, make, answered_by_area, published):  # noqa: F811
+    """North's 15 aged 25-34 is under 20, so hidden. The sentence "25 to 34 are 50% of South
+    and 36% of the people there who took part" gives South's 25 (36% of its 69); so the
+    all-areas 40 must not be shown beside it, on the public equity page or in the record."""
+    cycle, _ids = published
+    staff = app.test_client()
+    login(staff, make.user(Role.staff))
+    for page in (app.test_client().get(f"/cycles/{cycle.slug}/equity").get_data(as_text=True),
+                 staff.get(f"/admin/cycles/{cycle.slug}/community-benefit").get_data(as_text=True)):
+        assert "50% of South and 36% of the people there" in page
+        assert _shown_cells(page)["25 to 34"] != "40"
