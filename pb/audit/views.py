@@ -2,11 +2,13 @@
 
 import json
 from functools import partial
+from itertools import groupby
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    get_template_attribute,
     render_template,
     request,
     stream_with_context,
@@ -31,6 +33,7 @@ from pb.urls import Page, clamp_page, url_for
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
+BLOCK = 10  # rows kept together once complete (pb.fragments): fewer pieces to look up per page
 LINKS = {"Project": ("cycles.project", "project_id"), "Idea": ("proposals.detail", "idea_id")}
 
 
@@ -70,11 +73,16 @@ def index():
     # What a row or the filters show is worked out inside the macro, only when it is rendered:
     # a row kept from an earlier render needs neither its event's data nor its labels.
     described, role_label, object_label = partial(describe, label=label), _shown(ROLE_LABELS), _shown(OBJECT_LABELS)
+    shown = [(e.seq, e.hash, is_redacted(e, voting), link(e)) for e in items]  # the key of each row
 
-    def row(event) -> Markup:
-        url, redacted = link(event), is_redacted(event, voting)
-        return fragment("audit/_parts.html", "row", (event.seq, event.hash, redacted, url),
-                        whole, event.seq, redacted, url, described, role_label, object_label)
+    def row(key: tuple) -> Markup:
+        seq, _hash, redacted, url = key
+        return fragment("audit/_parts.html", "row", key, whole, seq, redacted, url, described, role_label, object_label)
+
+    def rows(block: list[tuple]) -> Markup:
+        if len(block) < BLOCK:  # the newest block, still filling, or cut by the page's end
+            return get_template_attribute("audit/_parts.html", "rows")(block, row)
+        return fragment("audit/_parts.html", "rows", tuple(block), block, row)
 
     def filters() -> Markup:
         # A value not on offer selects nothing, like "All": one key for all of them, so junk in
@@ -84,7 +92,17 @@ def index():
         shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), picked
         return fragment("audit/_parts.html", "filters", shown,
                         cycles, actions, label, objects, object_label, chosen)
-    return render_template("audit/index.html", events=events, head=newest, chosen=chosen, row=row, filters=filters)
+    blocks = _blocks(shown, total - (page - 1) * PER_PAGE)
+    return render_template("audit/index.html", events=events, head=newest, chosen=chosen, blocks=blocks, rows=rows,
+                           filters=filters)
+
+
+def _blocks(shown: list, rank: int) -> list[list]:
+    """The rows in blocks of BLOCK by their rank from the oldest matching event (`rank` is the
+    first row's). The log only grows at the top, so a full block holds the same rows on every
+    later page it appears on, wherever the page's edges fall."""
+    return [[key for _, key in block]
+            for _, block in groupby(enumerate(shown), key=lambda item: (rank - 1 - item[0]) // BLOCK)]
 
 
 def _labels_once():

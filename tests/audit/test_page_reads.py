@@ -10,7 +10,9 @@ from sqlalchemy import event
 
 from pb.audit.services import record
 from pb.db import db
-from pb.enums import Role
+from pb.enums import Phase, Role
+from pb.lifecycle.services import advance
+from tests.conftest import open_voting
 
 
 def rows(html: str) -> list[int]:
@@ -80,3 +82,20 @@ def test_a_filter_value_not_on_offer_matches_nothing(client, make):
         page = client.get(f"/audit/?{query}").get_data(as_text=True)
         assert rows(page) == [] and "No events match these filters." in page, query
     assert rows(client.get("/audit/?action=cycle.create&object=Cycle").get_data(as_text=True)) == created
+
+
+def test_rows_kept_together_show_their_details_once_voting_closes(make, client):
+    """Twenty withheld rows (two full blocks of rows kept together) show their details after the
+    close, though they were rendered, and kept, before it."""
+    cycle = make.cycle(phase=Phase.development)
+    make.project(cycle), make.project(cycle)
+    open_voting(cycle)
+    for i in range(20):
+        record("codes.void", actor=None, obj=cycle, data={"batch": f"sheet-{i}"})
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert page.count("Details are hidden until voting closes") == 20 and "sheet-" not in page
+    advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Details are hidden" not in page and all(f'"sheet-{i}"' in page for i in range(20))
