@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 
 from pb.db import db
 from pb.deliberation.forms import CommentForm
@@ -14,21 +16,38 @@ from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, Project
 
 
-def thread(target) -> tuple[list[Comment], dict[int, list[Comment]], dict[int, list[ContentTranslation]]]:
-    """Top-level comments oldest first, their replies, and every attached translation."""
-    column = Comment.idea_id if isinstance(target, Idea) else Comment.project_id
-    comments = list(db.session.scalars(select(Comment).where(column == target.id).order_by(Comment.id)))
-    replies: dict[int, list[Comment]] = {}
-    for c in comments:
+class CommentTranslation(NamedTuple):
+    locale: str
+    text: str
+
+
+@cache
+def _thread_statement(on_project: bool) -> Select:
+    """A thread's comments with their translations (any status, as before review), one row per
+    comment and translation, built once: only the columns the thread shows."""
+    comment, translation = Comment, ContentTranslation
+    target = comment.project_id if on_project else comment.idea_id
+    return (select(comment.id, comment.parent_id, comment.locale, comment.body, comment.is_hidden,
+                   comment.hidden_reason, comment.created_at,
+                   translation.locale.label("translation_locale"), translation.text.label("translation"))
+            .outerjoin(translation, and_(translation.object_type == "Comment", translation.object_id == comment.id))
+            .where(target == bindparam("target_id")).order_by(comment.id, translation.locale))
+
+
+def thread(target) -> tuple[list[Row], dict[int, list[Row]], dict[int, list[CommentTranslation]]]:
+    """Top-level comments oldest first, their replies, and every attached translation, in one
+    statement; a comment is a row of the columns the thread shows."""
+    comments: dict[int, Row] = {}
+    translations: dict[int, list[CommentTranslation]] = {}
+    for row in db.session.execute(_thread_statement(not isinstance(target, Idea)), {"target_id": target.id}):
+        comments.setdefault(row.id, row)
+        if row.translation_locale is not None:
+            translations.setdefault(row.id, []).append(CommentTranslation(row.translation_locale, row.translation))
+    replies: dict[int, list[Row]] = {}
+    for c in comments.values():
         if c.parent_id is not None:
             replies.setdefault(c.parent_id, []).append(c)
-    translations: dict[int, list[ContentTranslation]] = {}
-    if comments:
-        rows = db.session.scalars(select(ContentTranslation).filter_by(object_type="Comment").where(
-            ContentTranslation.object_id.in_([c.id for c in comments])).order_by(ContentTranslation.locale))
-        for row in rows:
-            translations.setdefault(row.object_id, []).append(row)
-    return [c for c in comments if c.parent_id is None], replies, translations
+    return [c for c in comments.values() if c.parent_id is None], replies, translations
 
 
 def comment_context(target, post_url: str, *, signed_in: bool) -> dict:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from flask import abort
-from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from pb.audit.models import AuditEvent
 from pb.cycles.models import Cycle
 from pb.db import db
-from pb.enums import IdeaStatus, Phase, ProjectStatus
+from pb.enums import IdeaStatus, Phase, ProjectStatus, TranslationStatus
+from pb.i18n.content import Shown
 from pb.i18n.models import ContentTranslation
 from pb.proposals.models import Idea, IdeaSupport, Project
 from pb.proposals.search import matching_idea_ids
@@ -122,14 +124,44 @@ def _idea_page_statements(category: bool, area: bool, locale: bool, status: bool
     counts = select(Idea.status, func.count()).where(*conditions).group_by(Idea.status)
     if status:
         conditions.append(Idea.status == bindparam("status"))
-    page = (select(Idea).where(*conditions).order_by(*NEWEST_FIRST)
+    # Only what a card shows, with the title's reviewed translation into the reader's language
+    # (at most one: one row per object, field and language) instead of a second statement.
+    translation = ContentTranslation
+    page = (select(Idea.id, Idea.status, Idea.category, Idea.locale, Idea.title,
+                   translation.text.label("translated"), translation.source_text.label("translated_from"))
+            .outerjoin(translation, and_(translation.object_type == "Idea", translation.object_id == Idea.id,
+                                         translation.field == "title", translation.locale == bindparam("reader"),
+                                         translation.status == TranslationStatus.reviewed))
+            .where(*conditions).order_by(*NEWEST_FIRST)
             .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
     return counts, page
 
 
-def idea_page(cycle: Cycle, filters: IdeaFilters, *, page: int, per_page: int) -> tuple[Page, dict[IdeaStatus, int]]:
-    """One page of the matching ideas (a page past the end shows the last one) and the status
-    counts, in two queries: the counts under the other filters give the total."""
+class IdeaCard(NamedTuple):
+    """An idea as the list shows it: its title in the reader's language (see _shown_title)."""
+
+    id: int
+    status: IdeaStatus
+    category: str
+    locale: str
+    title: Shown
+
+
+def _shown_title(row: Row, reader: str) -> Shown:
+    """The title as pb.i18n.content.Localized shows it: the original in its own language, a
+    reviewed translation of the title as it reads now, else the original marked pending."""
+    if row.locale == reader:
+        return Shown(row.title, row.locale, pending=False)
+    if row.translated is None or row.translated_from != row.title:
+        return Shown(row.title, row.locale, pending=True)
+    return Shown(row.translated, reader, pending=False)
+
+
+def idea_page(cycle: Cycle, filters: IdeaFilters, *, page: int, per_page: int,
+              reader: str) -> tuple[Page, dict[IdeaStatus, int]]:
+    """One page of the matching ideas as cards in the `reader`'s language (a page past the end
+    shows the last one) and the status counts, in two queries: the counts under the other
+    filters give the total."""
     counts_statement, page_statement = _idea_page_statements(
         bool(filters.category), bool(filters.area_id), bool(filters.locale), bool(filters.status), bool(filters.q))
     values = {"cycle_id": cycle.id, "category": filters.category, "area_id": filters.area_id,
@@ -140,21 +172,31 @@ def idea_page(cycle: Cycle, filters: IdeaFilters, *, page: int, per_page: int) -
     counts.update({IdeaStatus(status): n for status, n in db.session.execute(counts_statement, values)})
     total = counts[filters.status] if filters.status else sum(counts.values())
     page = clamp_page(page, total, per_page)
-    values |= {"status": filters.status, "limit": per_page, "offset": (page - 1) * per_page}
-    items = list(db.session.scalars(page_statement, values)) if total else []
+    values |= {"status": filters.status, "limit": per_page, "offset": (page - 1) * per_page, "reader": reader}
+    rows = db.session.execute(page_statement, values) if total else ()
+    items = [IdeaCard(row.id, row.status, row.category, row.locale, _shown_title(row, reader)) for row in rows]
     return Page(items, page, per_page, total), counts
 
 
-def timeline(idea: Idea) -> list[AuditEvent]:
-    """The idea's public history from the audit log, with its project's ballot events."""
-    about_idea = and_(AuditEvent.object_type == "Idea", AuditEvent.object_id == str(idea.id),
-                      AuditEvent.action.notin_(SUPPORT_EVENTS))
-    condition = about_idea
-    if idea.project_id:
-        condition = or_(about_idea, and_(AuditEvent.object_type == "Project",
-                                         AuditEvent.object_id == str(idea.project_id),
-                                         AuditEvent.action.in_(PROJECT_TIMELINE)))
-    return list(db.session.scalars(select(AuditEvent).where(condition).order_by(AuditEvent.seq)))
+@cache
+def _timeline_statement() -> Select:
+    """The timeline's events, built once. Events about an idea or a project carry its cycle
+    (pb.audit), so the indexed cycle column narrows the log to one cycle before the rest."""
+    event = AuditEvent
+    about_idea = and_(event.object_type == "Idea", event.object_id == bindparam("idea_id"),
+                      event.action.notin_(SUPPORT_EVENTS))
+    about_project = and_(event.object_type == "Project", event.object_id == bindparam("project_id"),
+                         event.action.in_(PROJECT_TIMELINE))
+    return (select(event.seq, event.hash, event.at, event.action, event.data)
+            .where(event.cycle_id == bindparam("cycle_id"), or_(about_idea, about_project)).order_by(event.seq))
+
+
+def timeline(idea: Idea) -> list[Row]:
+    """The idea's public history from the audit log, with its project's ballot events: rows of
+    (seq, hash, at, action, data), all the timeline shows and the events' identity."""
+    project_id = str(idea.project_id) if idea.project_id else None  # None matches no event
+    return list(db.session.execute(_timeline_statement(), {"cycle_id": idea.cycle_id, "idea_id": str(idea.id),
+                                                            "project_id": project_id}))
 
 
 def merge_targets(idea: Idea) -> list[Idea]:

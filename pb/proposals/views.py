@@ -25,7 +25,7 @@ from pb.accounts.access import public, roles, signed_in
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.deliberation.queries import comment_context
-from pb.enums import Channel, IdeaStatus, Role
+from pb.enums import Channel, IdeaStatus, Phase, Role
 from pb.errors import DomainError, NotAllowed
 from pb.fragments import fragment
 from pb.i18n.content import Localized
@@ -44,6 +44,7 @@ from pb.urls import url_for as item_url
 
 bp = Blueprint("proposals", __name__)
 PAGE_SIZE = 20
+COUNTED = (Phase.tallying, Phase.results, Phase.implementation)
 
 
 def area_choices(cycle: Cycle, tr: Localized) -> list[tuple[str, str]]:
@@ -63,13 +64,14 @@ def index(slug: str):
     form.validate()
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
-    ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
-    tr = Localized([cycle, *ideas.items], str(get_locale()))
+    locale = str(get_locale())
+    ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE,
+                                      reader=locale)
+    tr = Localized([cycle], locale)
 
-    def card(idea) -> Markup:
-        shown = tr(idea, "title"), item_url("proposals.detail", idea_id=idea.id)
-        return fragment("proposals/_card.html", "card", (idea.id, idea.status, idea.category, idea.locale, *shown),
-                        idea, *shown)
+    def card(idea: queries.IdeaCard) -> Markup:
+        url = item_url("proposals.detail", idea_id=idea.id)
+        return fragment("proposals/_card.html", "card", (*idea, url), idea, idea.title, url)
     return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts, card=card,
                            args={k: v for k, v in request.args.items() if k != "page" and v}, tr=tr)
 
@@ -92,14 +94,24 @@ def detail(idea_id: int):
         with_progress(project)
     related = [idea, idea.cycle, *idea.merged, *filter(None, [idea.area, idea.merged_into, project]),
                *(project.progress if project else ())]  # progress reports, in the reader's language
-    return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project,
-                           outcome=project_outcome(project) if project else None,
+    # Votes are counted, so a result can be published, only from the counting phase on
+    # (pb.results.services.run_tally): before it there is no outcome to look up.
+    outcome = project_outcome(project) if project is not None and idea.cycle.phase in COUNTED else None
+    return render_template("proposals/detail.html", idea=idea, cycle=idea.cycle, project=project, outcome=outcome,
                            supports=queries.support_count(idea) if idea.cycle.show_support_counts else None,
                            is_author=_is_author(idea),
                            supporting=current_user.is_authenticated and services.supports(user=current_user, idea=idea) is not None,
-                           timeline=queries.timeline(idea), tr=Localized(related, str(get_locale())),
+                           timeline=_timeline(idea), tr=Localized(related, str(get_locale())),
                            **comment_context(idea, url_for("deliberation.comment_idea", idea_id=idea.id),
                                             signed_in=current_user.is_authenticated))
+
+
+def _timeline(idea) -> Markup:
+    """The idea's timeline, rendered once per language for the same events: an event never
+    changes (its number and hash say which), and its only link depends on the script root."""
+    events = queries.timeline(idea)
+    return fragment("proposals/_timeline.html", "events", (request.script_root, *((e.seq, e.hash) for e in events)),
+                    events)
 
 
 def _is_author(idea) -> bool:
