@@ -79,7 +79,10 @@ def load_config(app, test_config: dict | None = None) -> None:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     # A server can drop an idle connection; a SQLite file cannot, so only servers are pinged.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
+    # A database error's text leaves out the statement's values (an email, a code, the ranks
+    # of a cast), since it may end up in a log.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite"),
+                                               "hide_parameters": True}
     check_config(app.config)
     if app.config.get("PUBLIC_BASE_URL"):  # url_for(..., _external=True) uses it too
         scheme, host = app.config["PUBLIC_BASE_URL"].rstrip("/").split("://", 1)

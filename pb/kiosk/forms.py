@@ -13,8 +13,9 @@ from pb.forms import Form
 from pb.i18n.catalog import lazy_gettext as _l
 from pb.voting.forms import DECISIONS, REASONS, plausible_birth_date
 
-# A PIN is typed on the kiosk's screen: digits, hidden, never kept by the browser.
-PIN_INPUT = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 8}
+# A PIN is typed on the kiosk's screen: digits, hidden, and marked as a one-time code so the
+# browser neither offers to save it nor fills it in for the next person.
+PIN_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 8}
 
 
 class OpenKioskForm(Form):

@@ -30,7 +30,7 @@ class KioskSession(db.Model):
     liaison_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     device_hash: Mapped[str] = mapped_column(String(64))
     # The liaison's check-in PIN for this shift (a scrypt hash): a resident left alone with the
-    # device cannot check anyone in. Wrong PINs in a row lock check-ins (pb.kiosk.services).
+    # device cannot check anyone in. Too many wrong PINs in the shift lock check-in (pb.kiosk.services).
     pin_hash: Mapped[str] = mapped_column(String(200), default="")
     pin_failures: Mapped[int] = mapped_column(default=0)
     check_ins: Mapped[int] = mapped_column(default=0)

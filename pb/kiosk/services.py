@@ -39,9 +39,10 @@ def check_kiosks_may_stop(cycle: Cycle) -> None:
         raise DomainError(_l("Close or abandon every open kiosk and paper batch before turning kiosks off."))
 
 
-# Wrong check-in PINs in a row after which the kiosk takes no check-in until its liaison
-# leaves kiosk mode (with their password) and opens the kiosk again with a new PIN.
-PIN_TRIES = 5
+# Wrong check-in PINs in one shift after which the kiosk takes no check-in until its liaison
+# leaves kiosk mode (with their password) and opens the kiosk again with a new PIN. Counted over
+# the shift, not in a row: someone guessing between two real check-ins still gets only these.
+PIN_TRIES = 10
 
 
 class WeakPin(DomainError):
@@ -80,8 +81,8 @@ def pin_locked(kiosk: KioskSession) -> bool:
 
 
 def check_pin(*, actor, kiosk: KioskSession, pin: str) -> bool:
-    """Whether `pin` is this shift's check-in PIN. A wrong one is counted, and after
-    PIN_TRIES wrong ones in a row none is accepted any more; a right one starts the count again.
+    """Whether `pin` is this shift's check-in PIN. A wrong one is counted, and after PIN_TRIES
+    wrong ones in the shift none is accepted any more.
 
     The kiosk row is locked while it is checked, so parallel guesses cannot pass the limit.
     """
@@ -90,7 +91,6 @@ def check_pin(*, actor, kiosk: KioskSession, pin: str) -> bool:
     if kiosk.closed_at is not None or pin_locked(kiosk):
         return False
     if check_password_hash(kiosk.pin_hash, pin):
-        kiosk.pin_failures = 0
         return True
     kiosk.pin_failures += 1  # counted like failed sign-ins: only the lock is an audit event
     if pin_locked(kiosk):

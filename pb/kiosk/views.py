@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -103,11 +103,18 @@ def open_kiosk():
     return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
 
 
-def _kiosk(kiosk_id: int) -> KioskSession:
+def _kiosk(kiosk_id: int, *, closed_too: bool = False) -> KioskSession:
+    """This device's kiosk. Kiosk mode ends only with the liaison's password (`exit`): the
+    address of any other kiosk leads back to this one's start screen, and so does every page
+    but the start and exit screens once staff have closed this kiosk (the device stays locked)."""
+    own = session.get("kiosk")
+    if own is None:
+        abort(404)  # not a device in kiosk mode
+    if own != kiosk_id:
+        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
     kiosk = queries.get_or_404(KioskSession, kiosk_id)
-    if session.get("kiosk") != kiosk.id or kiosk.closed_at is not None:
-        session.pop("kiosk", None)
-        queries.get_or_404(KioskSession, 0)  # not this device's open kiosk: 404
+    if kiosk.closed_at is not None and not closed_too:
+        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
     return kiosk
 
 
@@ -115,17 +122,22 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
     form = form or CheckInForm()
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     form.area.choices = [("", "—")] + [(a.slug, a.name) for a in cycle.areas]
+    # Each check-in form can be sent once: Back and "resubmit" in the browser's history (with
+    # the PIN in it) cannot check anyone in again.
+    session["kiosk_form"] = once = secrets.token_urlsafe(16)
     return render_template("kiosk/start.html", kiosk=kiosk, cycle=cycle, form=form, matches=matches,
-                           voted_via=VOTED_VIA, pin_locked=services.pin_locked(kiosk)), status
+                           voted_via=VOTED_VIA, pin_locked=services.pin_locked(kiosk), once=once), status
 
 
 @bp.get("/<id:kiosk_id>/")
 @liaisons
 def start(kiosk_id: int):
-    kiosk = _kiosk(kiosk_id)
+    kiosk = _kiosk(kiosk_id, closed_too=True)
     session.pop("kiosk_voter", None)  # whatever the last person left is gone
     session.pop("kiosk_survey", None)  # the next resident cannot answer the last one's survey
     _forget_tracker()  # "Done" on the thanks screen, or its idle refresh, lands here
+    if kiosk.closed_at is not None:  # staff closed it: only the liaison's password gets out
+        return _exit_screen(kiosk, ExitKioskForm())
     return _start_screen(kiosk)
 
 
@@ -138,6 +150,10 @@ def check_in(kiosk_id: int):
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
     if not form.validate_on_submit():
         return _start_screen(kiosk, form, 400)
+    once = session.pop("kiosk_form", None)
+    if once is None or not secrets.compare_digest(request.form.get("once", ""), once):
+        flash(_("That check-in screen was already used, so it was closed. Please fill it in again."), "info")
+        return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
     area = next(a for a in cycle.areas if a.slug == form.area.data)
     with transaction():  # a wrong PIN is counted even though nothing else happens
         pin_right = services.check_pin(actor=current_user, kiosk=kiosk, pin=form.pin.data)
@@ -312,7 +328,7 @@ def _forget_tracker() -> None:
 @bp.get("/<id:kiosk_id>/timeout")
 @liaisons
 def timeout(kiosk_id: int):
-    _kiosk(kiosk_id)
+    _kiosk(kiosk_id, closed_too=True)
     if session.get("kiosk_voter") is not None:
         _end_turn(keep_language=False)
         flash(_("The unfinished ballot was discarded because nobody used the screen for a while."), "info")
@@ -322,7 +338,7 @@ def timeout(kiosk_id: int):
 @bp.route("/<id:kiosk_id>/exit", methods=["GET", "POST"])
 @liaisons
 def exit(kiosk_id: int):
-    kiosk = _kiosk(kiosk_id)
+    kiosk = _kiosk(kiosk_id, closed_too=True)
     form = ExitKioskForm()
     if form.validate_on_submit():
         limit(f"kiosk-exit:{current_user.id}", 10, 900)  # guessing the liaison's password
@@ -333,7 +349,12 @@ def exit(kiosk_id: int):
             _end_turn(keep_language=False)
             return render_template("kiosk/closed.html", kiosk=kiosk)
         form.password.errors.append(_("That password is not right."))
-    return render_template("kiosk/exit.html", kiosk=kiosk, form=form), 400 if form.errors else 200
+    return _exit_screen(kiosk, form)
+
+
+def _exit_screen(kiosk: KioskSession, form: ExitKioskForm):
+    return render_template("kiosk/exit.html", kiosk=kiosk, form=form,
+                           closed=kiosk.closed_at is not None), 400 if form.errors else 200
 
 
 # ---- paper batches ---------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from pb.db import db
@@ -36,10 +38,15 @@ def kiosk_client(app, liaison, site):
     return client, kiosk_id
 
 
+def once_from(html: str) -> str:
+    """The start screen's one-time check-in form value."""
+    return re.search(r'name="once" value="([^"]+)"', html).group(1)
+
+
 def check_in(client, kiosk_id, cycle, name="Lan Tran", birth_date="1975-03-02", **overrides):
-    token = csrf_from(client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True))
+    page = client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True)
     data = {"name": name, "birth_date": birth_date, "area": cycle.areas[0].slug, "attest": "y",
-            "pin": PIN, "csrf_token": token} | overrides
+            "pin": PIN, "once": once_from(page), "csrf_token": csrf_from(page)} | overrides
     return client.post(f"/kiosk/{kiosk_id}/check-in", data=data)
 
 

@@ -12,7 +12,7 @@ from pb.enums import Channel
 from pb.voting.models import VoterRollEntry
 from pb.voting.services import cast_ballot, register_voter
 from tests.conftest import csrf_from
-from tests.kiosk.conftest import check_in
+from tests.kiosk.conftest import check_in, once_from
 
 
 def voted_online(cycle, ids, name="Lan Tran", born=date(1975, 3, 2)):
@@ -87,16 +87,19 @@ def test_parallel_check_in_of_one_new_person_gives_one_entry(app, kiosk_client, 
     cycle, _ = voting_cycle
     client, kiosk_id = kiosk_client
     slug_area = cycle.areas[0].slug
-    pages = [csrf_from(client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True)) for _ in range(4)]
+    pages = [csrf_from(client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True)) for _ in range(3)]
+    last = client.get(f"/kiosk/{kiosk_id}/").get_data(as_text=True)
+    pages.append(csrf_from(last))
     barrier, outcomes = threading.Barrier(4), []
-    cookie = client.get_cookie("session").value
+    cookie, once = client.get_cookie("session").value, once_from(last)  # one device's cookie
 
     def submit(token):
         device = app.test_client()
         device.set_cookie("session", cookie)
         barrier.wait()
         response = device.post(f"/kiosk/{kiosk_id}/check-in", data={
-            "name": "Rosa Delgado", "birth_date": "1961-07-30", "area": slug_area, "attest": "y", "pin": "2580", "csrf_token": token})
+            "name": "Rosa Delgado", "birth_date": "1961-07-30", "area": slug_area, "attest": "y", "pin": "2580", "once": once,
+            "csrf_token": token})
         outcomes.append(response.status_code)
 
     threads = [threading.Thread(target=submit, args=(t,)) for t in pages]

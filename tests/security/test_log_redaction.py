@@ -87,6 +87,22 @@ def test_the_unhandled_error_line_names_the_route_but_not_the_token(app, client,
     assert "Secr3tTok3n" not in caplog.text
 
 
+def test_a_database_error_in_the_log_holds_no_value_of_its_statement(app, client, caplog):
+    """The traceback of an unhandled database error (logged with its exception text) names
+    the statement but not the values it was given: an email, an access code, a ranking."""
+    from sqlalchemy import text
+
+    secret = "-".join(["K7P2", "Q9XW", "SECRET"])  # not spelled out in this source line
+
+    def broken(**_):
+        db.session.execute(text("SELECT * FROM no_such_table WHERE code = :code"), {"code": secret})
+
+    app.view_functions["accounts.reset_password"] = broken
+    with caplog.at_level(logging.ERROR):
+        assert client.get("/account/reset/anything").status_code == 500
+    assert "no_such_table" in caplog.text and secret not in caplog.text
+
+
 def test_gunicorns_own_error_lines_are_redacted(tmp_path):
     """gunicorn logs the URI of a request that broke the worker ("Error handling request …")."""
     cfg = Config()
