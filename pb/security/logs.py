@@ -47,18 +47,23 @@ _SEGMENT = r"""[^/?#&\s"'<>\\]+"""
 
 
 def _route_prefix(rule: str) -> str:
+    """The rule up to its token, as a pattern: any segment for a variable, and "//" where the
+    rule has "/" (the router merges repeated slashes, so `/account//reset/<t>` is a route too);
+    a quote typed before the token is kept and the token after it still hidden."""
     before = rule[: rule.index("<token>")]
-    return "".join(_SEGMENT if part.startswith("<") else re.escape(part)
-                   for part in re.split(r"(<[^>]+>)", before) if part)
+    return "".join(_SEGMENT if part.startswith("<") else re.escape(part).replace("/", "/+")
+                   for part in re.split(r"(<[^>]+>)", before) if part) + "[\"']*"
 
 
 _TOKEN_PATH = re.compile(
     "(?P<route>" + "|".join(_route_prefix(rule) for rule in TOKEN_ROUTES) + ")"
     + "(?!" + re.escape(PATH_MARK) + ")" + _SEGMENT,
     re.IGNORECASE)
+# A value runs to the next "&" or "#" or the end of the word, quotes and all, except a quote
+# that ends the word (a quoted referer's closing quote stays); `code[]=` is a credential too.
 _SECRET_QUERY = re.compile(
-    r"(?P<key>(?:^|[?&;])(?:" + "|".join(SECRET_QUERY_KEYS) + r")=)"
-    + "(?!" + re.escape(VALUE_MARK) + r""")[^&#\s"']+""",
+    r"(?P<key>(?:^|[?&;])(?:" + "|".join(SECRET_QUERY_KEYS) + r")(?:\[\])?=)"
+    + "(?!" + re.escape(VALUE_MARK) + r""")[^&#\s]+?(?=["']?(?:$|[&#\s]))""",
     re.IGNORECASE)
 # When a secret only shows once percent-escapes are decoded (`next=%2Faccount%2Freset%2F…`),
 # the decoded text is written escaped again, so a decoded "%0A" cannot start a forged line.

@@ -52,6 +52,14 @@ ACCESS_FORMAT = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
     # A link kept in `next=` after a sign-in timeout, escaped; a decoded line break stays escaped.
     ("/login?next=%2Faccount%2Freset%2Fs3cret%0Aforged", "/login?next=/account/reset/[token]%0Aforged"),
     ("/login%2Flink/%61bc", "/login/link/[token]"),
+    # Variants the router still serves (found by review): repeated slashes, a quote, odd values.
+    ("/account//reset/abc123", "/account//reset/[token]"),
+    ("/account/reset//abc123", "/account/reset//[token]"),
+    ('/account/reset/"abc123', '/account/reset/"[token]'),
+    ('"https://x.org/cycles/e/vote?code=K7P2-AB9Q"', '"https://x.org/cycles/e/vote?code=[redacted]"'),
+    ("/cycles/e/vote?code=K7P2'Q9XW&lang=en", "/cycles/e/vote?code=[redacted]&lang=en"),
+    ('/cycles/e/vote?code="K7P2-AB9Q', "/cycles/e/vote?code=[redacted]"),
+    ("/cycles/e/vote?code[]=K7P2-AB9Q", "/cycles/e/vote?code[]=[redacted]"),
     # Not secrets: the pages without a token, other paths, words that only look alike.
     ("/login/link", "/login/link"),
     ("/account/email", "/account/email"),
