@@ -1,6 +1,8 @@
 """Reads for the public audit page: the filter lists, one page of events and the log's head.
 
-The statements are built once per combination of filters and run with bound values. A page
+The statements are built once per combination of filters and run with bound values, on the
+session's connection: they read plain columns, and the ORM's per-statement work (about as
+much as a small query itself) would buy nothing. A page
 reads only what identifies each event (its number and hash) and what its link and redaction
 depend on; whole events, with their data, are read only for rows not already rendered
 (pb.fragments keeps a row under its number and hash: an event never changes).
@@ -25,7 +27,7 @@ _BY_SEQ = select(AuditEvent).where(AuditEvent.seq.in_(bindparam("seqs", expandin
 
 def filter_lists() -> tuple[list[str], list[str]]:
     """(actions, object types) found in the log, for the filters."""
-    pairs = db.session.execute(_PAIRS).all()
+    pairs = db.session.connection().execute(_PAIRS).all()
     return list(dict.fromkeys(action for action, _ in pairs)), sorted({kind for _, kind in pairs if kind})
 
 
@@ -61,12 +63,12 @@ class Filtered:
 
     def count_and_head(self) -> tuple[int, Anchor]:
         """How many events match, and the log's head (as pb.audit.services.head), in one read."""
-        row = db.session.execute(self.total_and_head, self.values).first()
+        row = db.session.connection().execute(self.total_and_head, self.values).first()
         return (row[0], Anchor(row.seq, row.hash)) if row else (0, Anchor(0, GENESIS))
 
     def events(self, limit: int, offset: int) -> list:
         """Newest first: number, hash, action, object and cycle of each (not its data)."""
-        return db.session.execute(self.page, self.values | {"limit": limit, "offset": offset}).all()
+        return db.session.connection().execute(self.page, self.values | {"limit": limit, "offset": offset}).all()
 
 
 def whole_events(seqs: Sequence[int]) -> Callable[[int], AuditEvent]:

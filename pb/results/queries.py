@@ -53,7 +53,9 @@ def projects_by_id(cycle: Cycle) -> dict[str, Project]:
     return {str(p.id): p for p in db.session.scalars(select(Project).filter_by(cycle_id=cycle.id))}
 
 
-# The results page's statements, built once and run with bound values.
+# The results page's statements, built once and run with bound values; those of plain columns
+# on the session's connection: the ORM's per-statement work (about as much as a small query
+# itself) would buy nothing for them.
 # Grouped in the database: one row per (channel, site, language), not one per ballot.
 _TURNOUT = (select(Ballot.channel, Ballot.site_id, Site.name, Ballot.locale, func.count())
             .outerjoin(Site, Site.id == Ballot.site_id).where(Ballot.cycle_id == bindparam("cycle_id"))
@@ -61,23 +63,27 @@ _TURNOUT = (select(Ballot.channel, Ballot.site_id, Site.name, Ballot.locale, fun
 _PUBLISHED = (select(AuditEvent.seq, AuditEvent.hash)
               .where(AuditEvent.action == "tally.publish", AuditEvent.cycle_id == bindparam("cycle_id"))
               .order_by(AuditEvent.seq.desc()).limit(1))
+_NEWEST = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # as head()
 _FACTS = (select(TallySnapshot.id, TallySnapshot.published_at, BoxSeal.ballot_count, BoxSeal.ballots_sha256,
                  _PUBLISHED.with_only_columns(AuditEvent.seq).scalar_subquery().label("published_seq"),
-                 _PUBLISHED.with_only_columns(AuditEvent.hash).scalar_subquery().label("published_hash"))
+                 _PUBLISHED.with_only_columns(AuditEvent.hash).scalar_subquery().label("published_hash"),
+                 _NEWEST.with_only_columns(AuditEvent.seq).scalar_subquery().label("head_seq"),
+                 _NEWEST.with_only_columns(AuditEvent.hash).scalar_subquery().label("head_hash"))
           .outerjoin(BoxSeal, BoxSeal.cycle_id == TallySnapshot.cycle_id)
           .where(TallySnapshot.cycle_id == bindparam("cycle_id"), TallySnapshot.status == TallyStatus.published))
 
 
 def published_facts(cycle: Cycle):
     """What the public results page needs besides the result itself, in one statement: the
-    published snapshot's id and time, the seal's count and digest, and the publishing event's
-    number and hash (published_seq, published_hash); None before publication."""
-    return db.session.execute(_FACTS, {"cycle_id": cycle.id}).first()
+    published snapshot's id and time, the seal's count and digest, the publishing event's
+    number and hash (published_seq, published_hash) and the log's head (head_seq, head_hash);
+    None before publication."""
+    return db.session.connection().execute(_FACTS, {"cycle_id": cycle.id}).first()
 
 
 def turnout_rows(cycle: Cycle) -> tuple:
     """(channel, site id, site name, language, ballots) for each group of ballots."""
-    return tuple(db.session.execute(_TURNOUT, {"cycle_id": cycle.id}))
+    return tuple(db.session.connection().execute(_TURNOUT, {"cycle_id": cycle.id}))
 
 
 def turnout(cycle: Cycle, rows: tuple | None = None) -> dict:

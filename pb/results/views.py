@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from pb.accounts.access import public, roles
-from pb.audit.services import Anchor, head
+from pb.audit.services import Anchor
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
@@ -110,10 +110,11 @@ def public_results(slug: str):
     facts = queries.published_facts(cycle) or abort(404)
     by_id, tr = translated = _translated(cycle)
     turnout, eligible = queries.turnout_rows(cycle), queries.eligible_population(cycle)
-    # The body shows a published snapshot (never changed once published) and what is read
-    # above; its key holds all of that, so a renamed project or new population figures make a
-    # new body. The snapshot and everything worked out from it are read only for a new body.
-    key = (facts, cycle.slug, tr(cycle, "title").text, cycle.budget_cents, cycle.currency, cycle.max_ranks,
+    # The body shows a published snapshot (never changed once published), the seal and what is
+    # read above; its key holds all of that, so a renamed project or new population figures make
+    # a new body. The snapshot and everything worked out from it are read only for a new body;
+    # the anchors (the log's head changes with every event) are rendered by the page itself.
+    key = (facts.id, facts.published_at, facts.ballot_count, facts.ballots_sha256, cycle.slug, tr(cycle, "title").text, cycle.budget_cents, cycle.currency, cycle.max_ranks,
            recount_command(cycle), tuple((area.id, tr(area, "name").text) for area in cycle.areas),
            tuple((pid, tr(p, "title").text, p.cost_cents, p.area_id) for pid, p in by_id.items()),
            turnout, eligible, str(current_timezone()), request.script_root)
@@ -128,7 +129,7 @@ def public_results(slug: str):
             **_reading(cycle, snapshot, facts.ballot_count, eligible), **explained))
     published = Anchor(facts.published_seq, facts.published_hash) if facts.published_seq is not None else None
     return render_template("results/public.html", cycle=cycle, body=fragment("results/_parts.html", "body", key, body),
-                           anchors={"published": published, "head": head()})
+                           anchors={"published": published, "head": Anchor(facts.head_seq, facts.head_hash)})
 
 
 def _reading(cycle, snapshot, ballots: int, eligible: int | None) -> dict:

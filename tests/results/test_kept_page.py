@@ -10,6 +10,7 @@ from pb.enums import Role, TallyStatus
 from pb.results.models import TallySnapshot
 from tests.results.conftest import staff_client
 from tests.results.test_reading import _block, _words, decided  # noqa: F401  (fixture)
+from tests.test_query_counts import counting
 
 
 def _page(client, cycle, **kwargs) -> str:
@@ -89,3 +90,14 @@ def test_each_language_and_path_prefix_gets_its_own_body(decided, app):  # noqa:
     prefixed = _page(english, cycle, base_url="http://localhost/vote/")
     assert f'href="/vote/cycles/{cycle.slug}/results/check"' in prefixed
     assert f'href="/cycles/{cycle.slug}/results/check"' not in prefixed
+
+
+def test_a_new_event_reuses_the_kept_body(decided, make, client):  # noqa: F811
+    """A change elsewhere moves only the anchors: the next render does not read the result again."""
+    cycle, projects, _ = decided
+    _page(client, cycle)
+    _changed(make, projects["A"])
+    with counting() as statements:
+        page = _page(client, cycle)
+    assert f"{head().seq}:{head().hash}" in page
+    assert not [s for s in statements if "tally_snapshot.result" in s]
