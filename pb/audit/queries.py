@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cache
 
-from sqlalchemy import Select, bindparam, false, func, select
+from sqlalchemy import Row, Select, bindparam, false, func, select
 from sqlalchemy.orm import aliased
 
 from pb.audit.models import AuditEvent
@@ -22,7 +22,7 @@ from pb.db import db
 
 # One pass over the log for both filter lists (actions in the database's order).
 _PAIRS = select(AuditEvent.action, AuditEvent.object_type).distinct().order_by(AuditEvent.action)
-_BY_SEQ = select(AuditEvent).where(AuditEvent.seq.in_(bindparam("seqs", expanding=True)))
+_BY_SEQ = select(AuditEvent.__table__).where(AuditEvent.seq.in_(bindparam("seqs", expanding=True)))
 
 
 def filter_lists() -> tuple[list[str], list[str]]:
@@ -71,15 +71,15 @@ class Filtered:
         return db.session.connection().execute(self.page, self.values | {"limit": limit, "offset": offset}).all()
 
 
-def whole_events(seqs: Sequence[int]) -> Callable[[int], AuditEvent]:
-    """event(seq) for the events `seqs`, read when first asked for: the first read fetches the
-    one event asked for (after a change, usually the only row not rendered yet), a second read
-    the rest, so a page never costs more than two reads whatever its length."""
-    loaded: dict[int, AuditEvent] = {}
+def whole_events(seqs: Sequence[int]) -> Callable[[int], Row]:
+    """event(seq), every column of the events `seqs`, read when first asked for: the first read
+    fetches the one event asked for (after a change, usually the only row not rendered yet), a
+    second read the rest, so a page never costs more than two reads whatever its length."""
+    loaded: dict[int, Row] = {}
 
-    def event(seq: int) -> AuditEvent:
+    def event(seq: int) -> Row:
         if seq not in loaded:
             wanted = [seq] if not loaded else [s for s in seqs if s not in loaded]
-            loaded.update((e.seq, e) for e in db.session.scalars(_BY_SEQ, {"seqs": wanted}))
+            loaded.update((e.seq, e) for e in db.session.connection().execute(_BY_SEQ, {"seqs": wanted}))
         return loaded[seq]
     return event

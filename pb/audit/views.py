@@ -79,7 +79,7 @@ def index():
     # What a row or the filters show is worked out inside the macro, only when it is rendered:
     # a row kept from an earlier render needs neither its event's data nor its labels.
     described, role_label, object_label = partial(describe, label=label), _shown(ROLE_LABELS), _shown(OBJECT_LABELS)
-    shown = [(e.seq, e.hash, is_redacted(e, voting), link(e)) for e in items]  # the key of each row
+    row_keys = [(e.seq, e.hash, is_redacted(e, voting), link(e)) for e in items]
 
     def row(key: tuple) -> Markup:
         seq, _hash, redacted, url = key
@@ -98,17 +98,17 @@ def index():
         shown = tuple((c.slug, c.title) for c in cycles), tuple(actions), tuple(objects), picked
         return fragment("audit/_parts.html", "filters", shown,
                         cycles, actions, label, objects, object_label, chosen)
-    blocks = _blocks(shown, total - (page - 1) * PER_PAGE)
+    blocks = _blocks(row_keys, total - (page - 1) * PER_PAGE)
     return render_template("audit/index.html", events=events, head=newest, chosen=chosen, blocks=blocks, rows=rows,
                            filters=filters)
 
 
-def _blocks(shown: list, rank: int) -> list[list]:
+def _blocks(row_keys: list, rank: int) -> list[list]:
     """The rows in blocks of BLOCK by their rank from the oldest matching event (`rank` is the
     first row's). The log only grows at the top, so a full block holds the same rows on every
     later page it appears on, wherever the page's edges fall."""
     return [[key for _, key in block]
-            for _, block in groupby(enumerate(shown), key=lambda item: (rank - 1 - item[0]) // BLOCK)]
+            for _, block in groupby(enumerate(row_keys), key=lambda item: (rank - 1 - item[0]) // BLOCK)]
 
 
 def _labels_once():
@@ -148,8 +148,9 @@ def _linker(cycles):
     return link
 
 
-def describe(event: AuditEvent, *, label=action_label) -> str:
-    """One plain sentence for the event; the details column keeps the recorded data."""
+def describe(event, *, label=action_label) -> str:
+    """One plain sentence for the event (an AuditEvent or a row of its columns); the details
+    column keeps the recorded data."""
     data = event.data or {}
     if event.action == "cycle.advance" and data.get("to") in Phase.__members__:
         return _("Cycle moved to: %(phase)s", phase=PHASE_NAMES[Phase(data["to"])])
