@@ -18,7 +18,7 @@ from pb.kiosk.models import Site
 from pb.proposals.models import Project
 from pb.results.models import ProgressUpdate, TallySnapshot
 from pb.results.services import current_snapshot
-from pb.survey.queries import population
+from pb.survey.models import PopulationCount
 from pb.voting.models import Ballot, BoxSeal
 
 MIN_CELL = 20  # DESIGN: nothing is published in a breakdown with fewer than 20 ballots
@@ -125,16 +125,19 @@ def outcomes(cycle: Cycle) -> dict[int, bool]:
     return {int(pid): pid in winners for pid in snapshot.result["totals"] if pid.isdigit()}
 
 
+# Residents by area, summed over the age bands (every eligible resident is in one age band).
+_AGES = (select(PopulationCount.area_id, func.sum(PopulationCount.count))
+         .where(PopulationCount.cycle_id == bindparam("cycle_id"), PopulationCount.question == "age")
+         .group_by(PopulationCount.area_id))
+
+
 def eligible_population(cycle: Cycle) -> int | None:
     """Eligible residents, as staff entered them by area and age band (pb.survey), or None
     unless every area in use has figures: a partial sum would make turnout look higher."""
-    figures = population(cycle)
-    areas = {area_id for (area_id, question, _band) in figures if question == "age"}
-    if not cycle.areas or any(area.id not in areas for area in cycle.areas):
+    by_area = dict(db.session.connection().execute(_AGES, {"cycle_id": cycle.id}).all())
+    if not cycle.areas or any(area.id not in by_area for area in cycle.areas):
         return None
-    in_use = {area.id for area in cycle.areas}
-    return sum(n for (area_id, question, _band), n in figures.items()
-               if question == "age" and area_id in in_use) or None
+    return sum(by_area[area.id] for area in cycle.areas) or None
 
 
 def funded_by_area(cycle: Cycle, winners: list[Project]) -> list[tuple[Area | None, list[Project], int]]:
