@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -59,21 +60,35 @@ def area_by_slug(cycle: Cycle, slug: str | None):
 @public
 def index(slug: str):
     cycle = get_cycle_or_404(slug, load=("areas",))
-    form = IdeaFilterForm(request.args, areas=area_choices(cycle, Localized(cycle.areas, str(get_locale()))),
-                          categories=cycle.categories)
+    locale = str(get_locale())
+    areas = area_choices(cycle, Localized(cycle.areas, locale))
+    form = IdeaFilterForm(request.args, areas=areas, categories=cycle.categories)
     form.validate()
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
-    locale = str(get_locale())
     ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE,
                                       reader=locale)
-    tr = Localized([cycle], locale)
+    return render_template("proposals/index.html", cycle=cycle, tr=Localized([cycle], locale),
+                           listing=_listing(cycle, areas, form, ideas, counts))
 
-    def card(idea: queries.IdeaCard) -> Markup:
-        url = item_url("proposals.detail", idea_id=idea.id)
-        return fragment("proposals/_card.html", "card", (*idea, url), idea, idea.title, url)
-    return render_template("proposals/index.html", cycle=cycle, ideas=ideas, form=form, counts=counts, card=card,
-                           args={k: v for k, v in request.args.items() if k != "page" and v}, tr=tr)
+
+def _listing(cycle: Cycle, areas: list[tuple[str, str]], form: IdeaFilterForm, ideas, counts) -> Markup:
+    """The list under the heading. Without filters it is kept per language under everything it
+    shows: the counts, the cards, the page, the filter choices (the cycle's neighbourhoods in
+    this language and its categories) and the script root of its links. A filtered list is
+    rendered each time: what a visitor asks for is not kept."""
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    shown = (cycle.slug, counts, form, args, ideas, _card)
+    if request.args.keys() - {"page"}:  # any filter, even an empty one, changes the form (its "All" is picked)
+        return get_template_attribute("proposals/_listing.html", "listing")(*shown)
+    key = (request.script_root, cycle.slug, tuple(counts.items()), tuple(areas), tuple(cycle.categories or ()),
+           ideas.page, ideas.total, *ideas.items)
+    return fragment("proposals/_listing.html", "listing", key, *shown)
+
+
+def _card(idea: queries.IdeaCard) -> Markup:
+    url = item_url("proposals.detail", idea_id=idea.id)
+    return fragment("proposals/_card.html", "card", (*idea, url), idea, idea.title, url)
 
 
 def _filters(cycle: Cycle, form: IdeaFilterForm) -> queries.IdeaFilters:

@@ -4,6 +4,7 @@ between renders: each still shows the current data, in the reader's language."""
 
 import re
 
+from pb.audit.services import record
 from pb.db import db
 from pb.deliberation.services import post_comment, translate_comment
 from pb.enums import IdeaStatus, Role
@@ -84,3 +85,68 @@ def test_comment_translations_show_under_their_own_comment(client, make, cycle, 
     second_block = page[page.index(f'id="comment-{second.id}"'):]
     assert first_block.index("Gran idea.") < first_block.index("Ý tưởng hay.")
     assert "Yo también." not in first_block and "Yo también." in second_block
+
+
+def _status_links(page: str) -> list[str]:
+    return re.findall(r'<li><a href="[^"]*"[^>]*>([^<]*)</a></li>', page[page.index("status-counts"):])
+
+
+def test_the_unfiltered_list_shows_each_new_idea_at_once(app, make, cycle, staff):
+    """The list without filters is kept between renders, yet a new idea or a new answer changes
+    its counts, its total and its cards at once."""
+    client, url = app.test_client(), f"/cycles/{cycle.slug}/ideas"
+    first = idea(cycle, make.user(Role.resident), title="Shade over the bus stop")
+    page = client.get(url).get_data(as_text=True)
+    assert "1 idea found." in page and "Submitted: 1" in _status_links(page)
+    idea(cycle, make.user(Role.resident), title="Benches by the clinic")
+    review_idea(actor=staff, idea=first, status=IdeaStatus.not_feasible, reason="The city owns it.")
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "2 ideas found." in page and "Benches by the clinic" in page
+    assert "Submitted: 1" in _status_links(page) and "Not feasible: 1" in _status_links(page)
+
+
+def test_each_page_of_the_list_shows_its_own_ideas_and_every_count(app, make, cycle, staff):
+    """Page 2 of the list is not page 1 kept from before, and page 1's counts follow an answer
+    to an idea on page 2."""
+    author = make.user(Role.resident)
+    ideas = [idea(cycle, author, title=f"Idea number {n:02d}", body=f"A clear description of idea {n}.")
+             for n in range(21)]
+    client, url = app.test_client(), f"/cycles/{cycle.slug}/ideas"
+    first, second = client.get(url).get_data(as_text=True), client.get(f"{url}?page=2").get_data(as_text=True)
+    assert "Idea number 20" in first and "Idea number 00" not in first
+    assert "Idea number 00" in second and "Idea number 20" not in second and "Page 2 of 2" in second
+    review_idea(actor=staff, idea=ideas[0], status=IdeaStatus.not_feasible, reason="The city owns it.")
+    db.session.commit()
+    assert "Not feasible: 1" in _status_links(client.get(url).get_data(as_text=True))
+
+
+def test_the_list_links_under_the_path_prefix_of_each_request(app, make, cycle):
+    """The kept list links under the prefix each request came in at."""
+    item = idea(cycle, make.user(Role.resident))
+    url = f"/cycles/{cycle.slug}/ideas"
+    root = app.test_client().get(url).get_data(as_text=True)
+    prefixed = app.test_client().get(url, base_url="http://localhost/pb").get_data(as_text=True)
+    assert f'href="/pb/ideas/{item.id}"' in prefixed and f'href="/pb{url}?status=submitted"' in prefixed
+    assert f'href="/ideas/{item.id}"' in root and f'href="{url}?status=submitted"' in root
+
+
+def test_an_empty_filter_is_not_served_the_kept_list(app, make, cycle):
+    """A search with empty fields shows them as sent (the 'All' choices picked), not the list
+    kept for the bare address."""
+    idea(cycle, make.user(Role.resident))
+    client, url = app.test_client(), f"/cycles/{cycle.slug}/ideas"
+    bare = client.get(url).get_data(as_text=True)
+    empty = client.get(f"{url}?q=&status=&category=&area=&language=").get_data(as_text=True)
+    assert '<option selected value="">' not in bare and '<option selected value="">' in empty
+
+
+def test_the_cycles_new_categories_show_in_the_filter_list(app, make, cycle, staff):
+    """The kept list follows a change of the cycle's categories."""
+    client, url = app.test_client(), f"/cycles/{cycle.slug}/ideas"
+    assert 'value="housing"' in client.get(url).get_data(as_text=True)
+    cycle.categories = ["food"]
+    record("cycle.update", actor=staff, obj=cycle, data={})
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="housing"' not in page and 'value="food"' in page
