@@ -7,6 +7,8 @@ its cache key on every request, which costs about as much as running the query i
 
 from __future__ import annotations
 
+from collections import namedtuple
+from datetime import datetime
 from functools import cache
 
 from flask import abort, g
@@ -27,6 +29,10 @@ def _statements() -> dict[str, Select]:
         # The same rows, in the same order, as the Cycle.areas and Cycle.schedule relationships.
         "areas": select(Area).where(Area.cycle_id == cycle_id, Area.is_retired.is_(False)).order_by(Area.name),
         "schedule": select(PhaseDate).where(PhaseDate.cycle_id == cycle_id).order_by(PhaseDate.starts_at),
+        # The public cycle page only reads its areas and dates: plain rows, not ORM objects.
+        "area_names": select(Area.id, Area.name, Area.locale)
+                      .where(Area.cycle_id == cycle_id, Area.is_retired.is_(False)).order_by(Area.name),
+        "phase_starts": select(PhaseDate.phase, PhaseDate.starts_at).where(PhaseDate.cycle_id == cycle_id),
     }
 
 
@@ -45,6 +51,22 @@ def get_cycle_or_404(slug: str, *, include_draft: bool = False, load: tuple[str,
         if name in unloaded:
             set_committed_value(cycle, name, list(db.session.scalars(_statements()[name], {"cycle_id": cycle.id})))
     return cycle
+
+
+# An area as the cycle page shows it; named like the model because pb.i18n.content.Localized
+# finds an object's translations by its type's name.
+AreaName = namedtuple("Area", ["id", "name", "locale"])
+
+
+def area_names(cycle: Cycle) -> list[AreaName]:
+    """The cycle's areas in use, by name (the rows of Cycle.areas), for reading only."""
+    return [AreaName(*row) for row in db.session.connection().execute(_statements()["area_names"],
+                                                                      {"cycle_id": cycle.id})]
+
+
+def phase_starts(cycle: Cycle) -> dict[Phase, datetime]:
+    """The announced start of each phase that has one (Cycle.starts_at for every phase)."""
+    return dict(db.session.connection().execute(_statements()["phase_starts"], {"cycle_id": cycle.id}).all())
 
 
 def public_cycles() -> list[Cycle]:
