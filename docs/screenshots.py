@@ -64,7 +64,7 @@ def main() -> int:
             page.fill("#password", "demo-password")
             page.locator("form.form button[type=submit]").click()
             page.goto(base + "/kiosk/")
-            page.fill("#pin", "2580")
+            page.fill("#pin", "4816")
             page.locator("form[action$='/kiosk/sessions'] button").click()
             page.screenshot(path=OUT / "kiosk-start.png")
             browser.close()

@@ -86,7 +86,9 @@ class IgnoreForwardedScheme:
 
 def render_error(code: int, detail=None):
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    kiosk_id = session.get("kiosk")  # a kiosk's screen keeps its own layout, with no site menu
+    return render_template("errors/error.html", code=code, title=title, text=detail or text, kiosk_id=kiosk_id,
+                           layout="kiosk/base.html" if kiosk_id else "base.html"), code
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -110,7 +110,7 @@ class Ballot:
 
     def open_voting(self) -> None:
         open_voting(self.cycle, actor=self.staff)
-        open_session(actor=self.liaison, cycle=self.cycle, site=self.site, device_token="frozen-ballot", pin="2580")
+        open_session(actor=self.liaison, cycle=self.cycle, site=self.site, device_token="frozen-ballot", pin="4816")
         db.session.commit()
 
     def translation_targets(self) -> list[tuple[str, int, str, str]]:

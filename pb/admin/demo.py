@@ -238,7 +238,7 @@ def _cast_demo_ballots(cycle, liaison, staff, project_ids: list[int], sites, cod
                 picked.append(pick)
         return picked
 
-    kiosks = [open_session(actor=liaison, cycle=cycle, site=site, device_token=f"demo-{site.id}", pin="2580")
+    kiosks = [open_session(actor=liaison, cycle=cycle, site=site, device_token=f"demo-{site.id}", pin="4816")
               for site in sites]
     locales, today = cycle.locales, date(2027, 4, 1)
     for n in range(BALLOTS):

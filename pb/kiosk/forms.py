@@ -7,7 +7,14 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from pb.forms import Form
 from pb.i18n.catalog import lazy_gettext as _l
@@ -23,8 +30,16 @@ class OpenKioskForm(Form):
     pin = PasswordField(_l("Check-in PIN for this shift (4 to 8 digits)"), validators=[DataRequired(), Length(max=8)], render_kw=PIN_INPUT)
 
 
+def a_name(form, field) -> None:
+    """A name has letters (in any script). Digits alone are most likely the PIN typed in the
+    wrong box: refused, and not shown back on the screen."""
+    if field.data and not any(c.isalpha() for c in field.data):
+        field.data, field.raw_data = "", [""]
+        raise ValidationError(_l("Type the resident's name here."))
+
+
 class CheckInForm(Form):
-    name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120), a_name])
     birth_date = DateField(_l("Date of birth"), validators=[InputRequired(), plausible_birth_date])
     area = SelectField(_l("Neighbourhood where they live, work or get care"), validators=[DataRequired()])
     attest = BooleanField(_l("The resident confirms they are eligible and have not voted in this cycle."),

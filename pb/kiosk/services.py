@@ -49,13 +49,28 @@ class WeakPin(DomainError):
     """The PIN chosen for a shift is not 4 to 8 digits, or is too easy to guess."""
 
 
+# PINs near the top of published lists of the most used ones that the rules below do not catch:
+# lines down the keypad, words spelled on it, and favourites.
+COMMON_PINS = frozenset({"2580", "0852", "1470", "0741", "3690", "0963", "1379", "1397", "5683", "1004",
+                         "6969", "0007", "4321", "1342", "2468", "1357", "0101", "1212", "7777"})
+
+
+def guessable(pin: str) -> bool:
+    """A PIN a resident would try first: one digit repeated, a run up or down (1234, 9876), a
+    repeated pair (1212, 1122), a year (1900 to 2099) or one of COMMON_PINS."""
+    steps = {int(b) - int(a) for a, b in pairwise(pin)}
+    return (steps in ({0}, {1}, {-1}) or pin in COMMON_PINS
+            or (len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1)
+            or (len(pin) == 4 and (pin[0] == pin[1] and pin[2] == pin[3] or 1900 <= int(pin) <= 2099)))
+
+
 def check_new_pin(pin: str) -> None:
-    """A shift's PIN: 4 to 8 digits, not one a resident would try first (1111, 1234, 9876)."""
+    """A shift's PIN: 4 to 8 digits, not one a resident would try first."""
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise WeakPin(_l("The PIN must be 4 to 8 digits."))
-    steps = {int(b) - int(a) for a, b in pairwise(pin)}
-    if steps in ({0}, {1}, {-1}):
-        raise WeakPin(_l("This PIN is too easy to guess. Choose digits that do not repeat or count up or down."))
+    if guessable(pin):
+        raise WeakPin(_l("This PIN is too easy to guess. Do not use a year, a pattern or the same digits "
+                         "again. Try 6 digits."))
 
 
 def open_session(*, actor, cycle: Cycle, site: Site, device_token: str, pin: str) -> KioskSession:

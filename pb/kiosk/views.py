@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.security import check_password_hash
 
 from pb import clock
 from pb.accounts.access import roles
+from pb.accounts.services import authenticate
 from pb.cycles.models import Cycle
 from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
@@ -50,9 +50,21 @@ KIOSK_MODE_ENDPOINTS = {"kiosk.start", "kiosk.check_in", "kiosk.ballot", "kiosk.
                         "survey.kiosk"}
 
 
+# What a device keeps for kiosk mode and for the resident at its screen.
+KIOSK_KEYS = ("kiosk", "kiosk_voter", "kiosk_tracker", "kiosk_survey", "kiosk_form")
+
+
 @bp.before_app_request
 def _lock_to_kiosk():
     kiosk_id = session.get("kiosk")
+    if kiosk_id and not current_user.is_authenticated:
+        # The liaison's sign-in ended (expired, ended by staff, a new browser version): with no
+        # account behind it kiosk mode protects nothing, and kept it would send the sign-in page
+        # back to the kiosk for ever.
+        for key in KIOSK_KEYS:
+            session.pop(key, None)
+        flash(_("The kiosk's sign-in has ended. The liaison must sign in again."), "info")
+        return redirect(url_for("accounts.login"))
     if kiosk_id and request.endpoint == "cycles.project":  # "More about this project" on the ballot
         return redirect(url_for("kiosk.project", kiosk_id=kiosk_id, project_id=request.view_args["project_id"]))
     if kiosk_id and request.endpoint not in KIOSK_MODE_ENDPOINTS:
@@ -125,8 +137,12 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
     # Each check-in form can be sent once: Back and "resubmit" in the browser's history (with
     # the PIN in it) cannot check anyone in again.
     session["kiosk_form"] = once = secrets.token_urlsafe(16)
+    # A refusal or a possible match names a person: it goes after the idle limit, so the next
+    # resident does not read whether they voted.
+    shows_person = status != 200 or matches
     return render_template("kiosk/start.html", kiosk=kiosk, cycle=cycle, form=form, matches=matches,
-                           voted_via=VOTED_VIA, pin_locked=services.pin_locked(kiosk), once=once), status
+                           voted_via=VOTED_VIA, pin_locked=services.pin_locked(kiosk), once=once,
+                           timeout_url=url_for("kiosk.start", kiosk_id=kiosk.id) if shows_person else None), status
 
 
 @bp.get("/<id:kiosk_id>/")
@@ -342,7 +358,9 @@ def exit(kiosk_id: int):
     form = ExitKioskForm()
     if form.validate_on_submit():
         limit(f"kiosk-exit:{current_user.id}", 10, 900)  # guessing the liaison's password
-        if check_password_hash(current_user.password_hash, form.password.data):
+        with transaction():  # counted like a sign-in: wrong ones lock the account for a while
+            right = authenticate(current_user.email, form.password.data) is not None
+        if right:
             with transaction():
                 services.close_session(actor=current_user, kiosk=kiosk)
             session.pop("kiosk", None)

@@ -3,7 +3,7 @@ equity page. Staff pages are in staff_views on the same blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,15 +74,22 @@ def online(slug: str):
 
 
 def _kiosk_ticket(kiosk_id: int):
-    """(kiosk, cycle, ticket) for this device's open kiosk; the ticket only while fresh."""
+    """(kiosk, cycle, ticket) for this device's open kiosk; the ticket only while the screen is
+    in use (each page and answer moves its idle time on)."""
+    own = session.get("kiosk")
+    if own is None:
+        abort(404)  # not a device in kiosk mode
     kiosk = get_or_404(KioskSession, kiosk_id)
-    if session.get("kiosk") != kiosk.id or kiosk.closed_at is not None:
-        get_or_404(KioskSession, 0)  # not this device's open kiosk: 404
+    if own != kiosk.id or kiosk.closed_at is not None:  # the kiosk's own start says what to do
+        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     ticket = session.get("kiosk_survey")
-    if not ticket or ticket.get("cycle") != cycle.id or clock.timestamp() - ticket["seen"] > cycle.kiosk_idle_seconds:
+    if ticket and (ticket.get("cycle") != cycle.id or clock.timestamp() - ticket["seen"] > cycle.kiosk_idle_seconds):
         session.pop("kiosk_survey", None)  # the next resident cannot answer for the last one
+        flash(_("The survey was closed because nobody used the screen for a while."), "info")
         ticket = None
+    if ticket:
+        ticket = session["kiosk_survey"] = ticket | {"seen": clock.timestamp()}
     return kiosk, cycle, ticket
 
 
@@ -102,7 +109,8 @@ def kiosk(kiosk_id: int):
                 flash(error or _("Thank you for answering the survey."), "error" if error else "success")
                 return redirect(url_for("kiosk.start", kiosk_id=kiosk_id))
         page = render_template("survey/form.html", cycle=cycle, form=form, error=error, questions=questions,
-                               layout="kiosk/base.html", skip=url_for("kiosk.start", kiosk_id=kiosk_id))
+                               layout="kiosk/base.html", skip=url_for("kiosk.start", kiosk_id=kiosk_id),
+                               timeout_url=url_for("kiosk.start", kiosk_id=kiosk_id))
     return page, 400 if form.is_submitted() else 200
 
 

@@ -26,8 +26,8 @@ def test_operations_lists_open_work_by_site_and_liaison_without_counts(app, make
     cycle.use_kiosks = True
     library, clinic = (add_site(actor=staff, cycle=cycle, name=n, area=cycle.areas[0]) for n in ("Library", "Clinic"))
     ana, bo = make.user(Role.liaison, name="Ana Liaison"), make.user(Role.liaison, name="Bo Liaison")
-    kiosk = open_session(actor=ana, cycle=cycle, site=library, device_token="device-1", pin="2580")
-    old = open_session(actor=bo, cycle=cycle, site=clinic, device_token="device-2", pin="2580")
+    kiosk = open_session(actor=ana, cycle=cycle, site=library, device_token="device-1", pin="4816")
+    old = open_session(actor=bo, cycle=cycle, site=clinic, device_token="device-2", pin="4816")
     old.opened_at = now() - timedelta(hours=13)
     batch = open_batch(actor=bo, cycle=cycle, site=clinic, received_on=date(2027, 1, 5), received_count=487)
     db.session.commit()
@@ -61,7 +61,7 @@ def test_kiosks_closed_by_staff_are_listed_with_their_reason(app, make):
     open_voting(cycle, actor=staff)
     cycle.use_kiosks = True
     site = add_site(actor=staff, cycle=cycle, name="Library")
-    kiosk = open_session(actor=make.user(Role.liaison), cycle=cycle, site=site, device_token="device-1", pin="2580")
+    kiosk = open_session(actor=make.user(Role.liaison), cycle=cycle, site=site, device_token="device-1", pin="4816")
     close_abandoned_kiosk(actor=staff, kiosk=kiosk, reason="Liaison went home sick")
     db.session.commit()
     client = app.test_client()

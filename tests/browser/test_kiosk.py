@@ -16,7 +16,7 @@ def check_in(page, name):
     page.get_by_label("Date of birth").fill("1980-06-15")
     page.get_by_label("Neighbourhood where they live").select_option(index=1)
     page.get_by_label("The resident confirms").check()
-    page.get_by_label("Liaison's check-in PIN").fill("2580")
+    page.get_by_label("Liaison's check-in PIN").fill("4816")
     page.get_by_role("button", name="Start the ballot").click()
     page.wait_for_url("**/ballot?n=*")
 
@@ -44,7 +44,7 @@ def test_three_residents_one_walks_away(page, make, voting_cycle, site):  # noqa
     with page.expect_navigation():  # signed in before the kiosk page is asked for
         page.get_by_role("button", name="Sign in").click()
     page.goto("/kiosk/")
-    page.fill("#pin", "2580")
+    page.fill("#pin", "4816")
     page.get_by_role("button", name="Open kiosk on this device").click()
     expect(page.get_by_role("heading", name="Vote here")).to_be_visible()
 

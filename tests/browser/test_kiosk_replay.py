@@ -16,7 +16,7 @@ def check_in(page, name, born):
     page.get_by_label("Date of birth").fill(born)
     page.get_by_label("Neighbourhood where they live").select_option(index=1)
     page.get_by_label("The resident confirms").check()
-    page.get_by_label("Liaison's check-in PIN").fill("2580")
+    page.get_by_label("Liaison's check-in PIN").fill("4816")
     page.get_by_role("button", name="Start the ballot").click()
     page.wait_for_url("**/ballot?n=*")
 
@@ -40,7 +40,7 @@ def test_history_replay_shows_and_casts_nothing_of_the_previous_resident(page, m
     with page.expect_navigation():  # signed in before the kiosk page is asked for
         page.get_by_role("button", name="Sign in").click()
     page.goto("/kiosk/")
-    page.fill("#pin", "2580")
+    page.fill("#pin", "4816")
     page.get_by_role("button", name="Open kiosk on this device").click()
 
     # Resident 1 ranks Project 3 first and reaches the review page, then walks away.

@@ -192,10 +192,10 @@ def test_no_kiosk_or_paper_batch_where_the_cycle_does_not_use_them(app, make, si
     login(client, liaison)
     page = client.get("/kiosk/").get_data(as_text=True)
     assert "Eastside Library" not in page
-    client.post("/kiosk/sessions", data={"site": str(site.id), "pin": "2580", "csrf_token": csrf_from(page)})
+    client.post("/kiosk/sessions", data={"site": str(site.id), "pin": "4816", "csrf_token": csrf_from(page)})
     assert db.session.scalar(select(func.count()).select_from(KioskSession)) == 0
     with pytest.raises(NotAllowed, match="does not use kiosks"):
-        open_session(actor=liaison, cycle=cycle, site=site, device_token="d", pin="2580")
+        open_session(actor=liaison, cycle=cycle, site=site, device_token="d", pin="4816")
     with pytest.raises(NotAllowed, match="does not use kiosks"):
         open_batch(actor=liaison, cycle=cycle, site=site, received_on=clock.today(), received_count=3)
 

@@ -198,7 +198,7 @@ def targets(app, make, voting_cycle):  # noqa: F811
 
     anon, staff, liaison, kiosk = app.test_client(), signed_in(Role.staff), signed_in(Role.liaison), signed_in(Role.liaison)
     token = csrf_from(liaison.get("/kiosk/").get_data(as_text=True))
-    kiosk_id = int(kiosk.post("/kiosk/sessions", data={"site": site.id, "pin": "2580", "csrf_token": csrf_from(
+    kiosk_id = int(kiosk.post("/kiosk/sessions", data={"site": site.id, "pin": "4816", "csrf_token": csrf_from(
         kiosk.get("/kiosk/").get_data(as_text=True))}).location.rstrip("/").rsplit("/", 1)[1])
     batch = liaison.post("/kiosk/paper", data={"site": site.id, "received_on": "2027-01-05",
                                                 "received_count": "50", "csrf_token": token})

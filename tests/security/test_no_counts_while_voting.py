@@ -78,7 +78,7 @@ def test_nothing_changes_on_any_page_when_people_vote(app, make, cycle_in_voting
     liaison = users[Role.liaison]
     cycle.use_kiosks = True
     site = add_site(actor=users[Role.staff], cycle=cycle, name="Library")
-    kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="crawl-device", pin="2580")
+    kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="crawl-device", pin="4816")
     db.session.commit()
     values = {"slug": cycle.slug, "project_id": ids[0], "idea_id": 1, "kiosk_id": kiosk.id, "batch_id": 1,
               "snapshot_id": 1, "object_type": "Project", "object_id": ids[0], "field": "title",

@@ -13,7 +13,7 @@ from tests.conftest import csrf_from, login
 def _open_kiosk(make, cycle, liaison):
     cycle.use_kiosks = True
     site = add_site(actor=liaison, cycle=cycle, name="Clinic")
-    kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="device", pin="2580")
+    kiosk = open_session(actor=liaison, cycle=cycle, site=site, device_token="device", pin="4816")
     db.session.commit()
     return kiosk
 
