@@ -40,16 +40,17 @@ def home():
 def detail(slug: str):
     cycle = queries.get_cycle_or_404(slug)
     areas = queries.area_names(cycle)
-    projects = proposals.ballot_projects(cycle) if cycle.phase != Phase.ideas else []
+    locale = str(get_locale())
+    projects = proposals.ballot_cards(cycle, locale) if cycle.phase != Phase.ideas else []
     outcomes = results.outcomes(cycle) if cycle.phase in PUBLISHED else {}
-    tr = Localized([cycle, *areas, *projects], str(get_locale()))
+    tr = Localized([cycle, *areas], locale)
     starts = queries.phase_starts(cycle)
     # Everything the page's content shows, so the rendered content can be kept under it (the
     # language is added by pb.fragments; dates depend on the time zone, links on the script root).
     shown = (tr(cycle, "title"), tr(cycle, "description"), cycle.slug, cycle.phase, cycle.budget_cents,
              cycle.currency, _voting_closes(cycle.phase, starts), _zone_name(), phase_spans(starts),
-             tuple(tr(area, "name") for area in areas), sum(proposals.idea_counts(cycle).values()),
-             tuple((p.id, tr(p, "title"), p.cost_cents, outcomes.get(p.id)) for p in projects), bool(outcomes))
+             tuple(tr(area, "name") for area in areas), proposals.idea_total(cycle),
+             tuple((p.id, p.title, p.cost_cents, outcomes.get(p.id)) for p in projects), bool(outcomes))
     content = fragment("cycles/_detail.html", "content", (request.script_root, str(get_timezone()), *shown), *shown)
     return render_template("cycles/detail.html", title=shown[0], content=content)
 

@@ -230,9 +230,20 @@ def project_translations(project: Project) -> dict[str, dict[str, str]]:
 @cache
 def _cycle_statements() -> dict[str, Select]:
     cycle_id = bindparam("cycle_id")
-    return {"ballot": select(Project).where(Project.cycle_id == cycle_id, Project.status == ProjectStatus.ready)
-                                     .order_by(Project.title),
-            "idea_counts": select(Idea.status, func.count()).where(Idea.cycle_id == cycle_id).group_by(Idea.status)}
+    on_ballot = (Project.cycle_id == cycle_id, Project.status == ProjectStatus.ready)
+    # The ballot as the cycle page shows it: only what a card shows, with the title's reviewed
+    # translation into the reader's language joined in (at most one row: one per object, field
+    # and language), as on the idea list.
+    translation = ContentTranslation
+    cards = (select(Project.id, Project.title, Project.locale, Project.cost_cents,
+                    translation.text.label("translated"), translation.source_text.label("translated_from"))
+             .outerjoin(translation, and_(translation.object_type == "Project", translation.object_id == Project.id,
+                                          translation.field == "title", translation.locale == bindparam("reader"),
+                                          translation.status == TranslationStatus.reviewed))
+             .where(*on_ballot).order_by(Project.title))
+    return {"ballot": select(Project).where(*on_ballot).order_by(Project.title),
+            "ballot_cards": cards,
+            "idea_total": select(func.count()).select_from(Idea).where(Idea.cycle_id == cycle_id)}
 
 
 def ballot_projects(cycle: Cycle) -> list[Project]:
@@ -240,10 +251,26 @@ def ballot_projects(cycle: Cycle) -> list[Project]:
     return list(db.session.scalars(_cycle_statements()["ballot"], {"cycle_id": cycle.id}))
 
 
-def idea_counts(cycle: Cycle) -> dict[IdeaStatus, int]:
-    """How many ideas the cycle has in each status."""
-    rows = db.session.execute(_cycle_statements()["idea_counts"], {"cycle_id": cycle.id})
-    return {IdeaStatus(status): n for status, n in rows}
+class BallotCard(NamedTuple):
+    """A ballot project as the cycle page lists it: its title in the reader's language."""
+
+    id: int
+    title: Shown
+    locale: str
+    cost_cents: int
+
+
+def ballot_cards(cycle: Cycle, locale: str) -> list[BallotCard]:
+    """The projects on the cycle's ballot, in ballot_projects' order, as cards in `locale`
+    (the title shown as pb.i18n.content.Localized shows it; see _shown_title), in one query."""
+    rows = db.session.connection().execute(_cycle_statements()["ballot_cards"],
+                                           {"cycle_id": cycle.id, "reader": locale})
+    return [BallotCard(row.id, _shown_title(row, locale), row.locale, row.cost_cents) for row in rows]
+
+
+def idea_total(cycle: Cycle) -> int:
+    """How many ideas the cycle has, in every status."""
+    return db.session.connection().execute(_cycle_statements()["idea_total"], {"cycle_id": cycle.id}).scalar_one()
 
 
 def support_count(idea: Idea) -> int:

@@ -8,7 +8,7 @@ from pb import clock
 from pb.audit.services import record
 from pb.cycles.services import add_area, update_cycle
 from pb.db import db
-from pb.enums import Channel, IdeaStatus, Phase, Role
+from pb.enums import Channel, IdeaStatus, Phase, Role, TranslationStatus
 from pb.lifecycle.services import advance
 from pb.proposals.services import mark_ready, review_idea, submit_idea, update_project
 from pb.results.models import TallySnapshot
@@ -218,3 +218,49 @@ def test_home_page_shows_each_change_to_a_cycle(app, make, client):
     assert f'href="/pb/cycles/{cycle.slug}"' in text(client.get("/", base_url="http://localhost/pb"))
     other = make.cycle(phase=Phase.ideas, actor=staff, title="Second cycle")
     assert f'href="/cycles/{other.slug}"' in text(client.get("/"))
+
+
+def _ballot_title(page: str, project) -> str:
+    """The title on a project's card in the cycle page's list, with its language and pending mark."""
+    found = re.search(rf'<a href="[^"]*/projects/{project.id}">\s*<span lang="([^"]*)"[^>]*class="user-text( pending)?">'
+                      r'([^<]*)</span>', page)
+    return f"{found.group(3)} [{found.group(1)}]" + (" (pending)" if found.group(2) else "")
+
+
+def test_ballot_cards_show_a_reviewed_translation_of_the_title_as_it_reads_now(app, make, client):
+    """The cycle page's projects show the title as every other page does (pb.i18n.content.Localized):
+    the original in its own language, a reviewed translation of the title as it reads now, else
+    the original marked pending; never another field's or another object's translation."""
+    from pb.i18n.content import Localized
+    from pb.i18n.models import ContentTranslation
+    from pb.proposals.queries import ballot_cards, ballot_projects
+
+    staff = make.user(Role.staff)
+    cycle = make.cycle(phase=Phase.development, actor=staff, languages=["es", "vi"])
+    rides = make.project(cycle, actor=staff, title="Clinic rides")  # reviewed in es and vi: "Clinic rides [es]"
+    market = make.project(cycle, actor=staff, title="Food market")
+    url = f"/cycles/{cycle.slug}"
+    spanish = app.test_client()
+    spanish.get("/language/es")
+    assert _ballot_title(text(spanish.get(url)), rides) == "Clinic rides [es] [es]"
+    assert _ballot_title(text(client.get(url)), rides) == "Clinic rides [en]"
+    # The market's Spanish title back to unreviewed; the rides' Vietnamese title translated from
+    # an older title (stale). Their summaries' reviewed translations stay and must not show as titles.
+    rows = {(row.object_id, row.field, row.locale): row for row in db.session.query(ContentTranslation)
+            .filter(ContentTranslation.object_type == "Project")}
+    rows[(market.id, "title", "es")].status = TranslationStatus.human
+    rows[(rides.id, "title", "vi")].source_text = "Clinic trips"
+    record("test.touch", actor=None, obj=None, data={})  # a new page (changed behind the services' back)
+    db.session.commit()
+    assert _ballot_title(text(spanish.get(url)), market) == "Food market [en] (pending)"
+    assert _ballot_title(text(spanish.get(url)), rides) == "Clinic rides [es] [es]"
+    vietnamese = app.test_client()
+    vietnamese.get("/language/vi")
+    assert _ballot_title(text(vietnamese.get(url)), rides) == "Clinic rides [en] (pending)"
+    assert _ballot_title(text(vietnamese.get(url)), market) == "Food market [vi] [vi]"
+    # The same titles as Localized gives the full objects, in the ballot's order, in every language.
+    projects = ballot_projects(cycle)
+    for locale in ("en", "es", "vi", "ar"):
+        tr = Localized(projects, locale)
+        assert [(card.id, card.title, card.cost_cents) for card in ballot_cards(cycle, locale)] == \
+               [(p.id, tr(p, "title"), p.cost_cents) for p in projects], locale
