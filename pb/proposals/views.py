@@ -61,14 +61,15 @@ def area_by_slug(cycle: Cycle, slug: str | None):
 def index(slug: str):
     cycle = get_cycle_or_404(slug, load=("areas",))
     locale = str(get_locale())
-    areas = area_choices(cycle, Localized(cycle.areas, locale))
+    tr = Localized([cycle, *cycle.areas], locale)  # the heading's and the filter's, in one query
+    areas = area_choices(cycle, tr)
     form = IdeaFilterForm(request.args, areas=areas, categories=cycle.categories)
     form.validate()
     filters = _filters(cycle, form)
     # ?page=99999 shows the last page, not "Page 99999 of 2"
     ideas, counts = queries.idea_page(cycle, filters, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE,
                                       reader=locale)
-    return render_template("proposals/index.html", cycle=cycle, tr=Localized([cycle], locale),
+    return render_template("proposals/index.html", cycle=cycle, tr=tr,
                            listing=_listing(cycle, areas, form, ideas, counts))
 
 
