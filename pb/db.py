@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, Result, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +53,16 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return clock.now()
+
+
+def db_rows(statement, params: dict | None = None) -> Result:
+    """`statement` run on the session's connection, in its transaction, as plain rows.
+
+    For a read of plain columns built once at import: it skips the ORM's per-statement work
+    (about as much as a small query itself) and, unlike `db.session.execute`, does not flush
+    the session first, so pending changes are not seen (flush before, if they must be).
+    """
+    return db.session.connection().execute(statement, params)
 
 
 def random_key() -> str:

@@ -7,6 +7,8 @@ database, where the same sequence number can come back with other data. A cached
 "closes in N days") and that head. Each request reads the head first, with one indexed
 query, so every app server serves a page only while it is still current: a change on one
 server is seen by the next request on any other, with no shared cache to invalidate.
+A page that quotes the head shows that same read (`request_head`), so its copy is kept under
+the very anchor it shows.
 
 Only the allow-listed endpoints are cached, and only for visitors with nothing personal in
 their session (no account, no flash message, no voting or kiosk state). A page that made a
@@ -18,12 +20,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale, get_timezone
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from pb import clock
-from pb.audit.services import head
+from pb.audit.services import Anchor, head
 
 CACHED_ENDPOINTS = frozenset({
     "cycles.home", "cycles.detail", "cycles.project", "cycles.accessibility",
@@ -65,11 +69,14 @@ def register_page_cache(app: Flask) -> None:
 
     @app.before_request
     def _serve_cached_page():
+        # g belongs to the app context, which a request shares when one was pushed before it
+        # (test_request_context, a plain test client): never take an earlier request's head.
+        g.pop("audit_head", None)
         if not _cacheable_request():
             return None
         # The head is read before anything else, so a page stored under it can only be older
         # than or equal to the data it shows, never newer (see the module docstring).
-        anchor = head()
+        anchor = g.audit_head = head()
         today = clock.now().astimezone(get_timezone()).date()  # the site's day: pages say "today", "in 2 days"
         # script_root: one process may serve the site under two path prefixes (links differ).
         g.page_cache_key = (request.script_root, request.full_path, str(get_locale()), today.isoformat(), anchor)
@@ -91,6 +98,25 @@ def register_page_cache(app: Flask) -> None:
                 and set(session.keys()) <= ANONYMOUS_SESSION_KEYS):
             cache.put(key, (response.get_data(), response.mimetype))
         return response
+
+    @app.teardown_request
+    def _forget_head(_error):
+        g.pop("audit_head", None)
+
+
+def request_head() -> Anchor:
+    """The audit head as this request read it before anything else (a cacheable page's
+    request), or read now. Only a page that writes nothing may quote the earlier read: a flush
+    (every audited change flushes its event) drops it, so a request never quotes a head from
+    before its own change."""
+    anchor = g.get("audit_head")
+    return head() if anchor is None else anchor
+
+
+@event.listens_for(Session, "after_flush")
+def _drop_request_head(_session, _flush_context):
+    if has_app_context():
+        g.pop("audit_head", None)
 
 
 def _cacheable_request() -> bool:

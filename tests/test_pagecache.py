@@ -4,10 +4,12 @@ language, on every app server, and never a signed-in or flashed page to anyone e
 import pytest
 from sqlalchemy import event
 
+from pb.audit.services import head, record
 from pb.db import db
 from pb.deliberation.services import post_comment
 from pb.enums import IdeaStatus, Phase, Role
 from pb.lifecycle.services import advance
+from pb.pagecache import request_head
 from pb.proposals.services import review_idea, submit_idea
 from tests.conftest import _empty_all_tables, login, make_app
 
@@ -170,3 +172,42 @@ def test_a_page_under_another_path_prefix_links_under_that_prefix(app, cycle):
     prefixed = app.test_client().get(url, base_url="http://localhost/pb").get_data(as_text=True)
     assert 'href="/pb/static/' in prefixed and 'href="/static/' not in prefixed
     assert 'href="/static/' in root
+
+
+def test_a_page_quotes_the_head_read_for_its_request_and_never_an_older_one(app, cycle, database_url):
+    """The head read before a cacheable page is the one it quotes (no second read); a change
+    in the same request (its event is flushed) makes it read the head again; and a later
+    request, even one sharing the app context, never takes an earlier request's head (here
+    the change is made by another app server, so nothing in this one saw it)."""
+    with app.test_request_context("/audit/"):
+        app.preprocess_request()
+        before = head()
+        assert _statements(app, lambda: request_head()) == 0 and request_head() == before
+        record("test.event", actor=None, data={})  # written in this request: a newer head
+        assert request_head() == head() and request_head().seq == before.seq + 1
+    db.session.commit()
+    with app.test_request_context("/audit/"):
+        app.preprocess_request()
+        kept = request_head()
+    other_server = make_app(database_url)
+    with other_server.app_context():
+        record("test.event", actor=None, data={})
+        db.session.commit()
+        db.session.remove()
+    db.session.commit()  # this server's next transaction sees the other's change
+    with app.test_request_context("/audit/", method="POST"):  # not cacheable: the head is read now
+        app.preprocess_request()
+        assert request_head() == head() and request_head().seq == kept.seq + 1
+
+
+def test_the_audit_page_quotes_the_current_head_after_each_change(client, make, cycle):
+    """A new event shows at once on the audit page, as its head and as its newest row, and the
+    page served again from memory quotes the same head."""
+    client.get("/audit/")
+    record("test.event", actor=make.user(Role.staff), data={})
+    db.session.commit()
+    newest = head()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert f'<dd id="head-seq">{newest.seq}</dd>' in page and f'<tr id="event-{newest.seq}"' in page
+    assert f"--anchor {newest.seq}:{newest.hash}" in page
+    assert client.get("/audit/").get_data(as_text=True) == page

@@ -1,4 +1,4 @@
-"""Reads for the public audit page: the filter lists, one page of events and the log's head.
+"""Reads for the public audit page: the filter lists, one page of events and their count.
 
 The statements are built once per combination of filters and run with bound values, on the
 session's connection: they read plain columns, and the ORM's per-statement work (about as
@@ -14,11 +14,9 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from sqlalchemy import Row, Select, bindparam, false, func, select
-from sqlalchemy.orm import aliased
 
 from pb.audit.models import AuditEvent
-from pb.audit.services import GENESIS, Anchor
-from pb.db import db
+from pb.db import db_rows
 
 # One pass over the log for both filter lists (actions in the database's order).
 _PAIRS = select(AuditEvent.action, AuditEvent.object_type).distinct().order_by(AuditEvent.action)
@@ -27,14 +25,14 @@ _BY_SEQ = select(AuditEvent.__table__).where(AuditEvent.seq.in_(bindparam("seqs"
 
 def filter_lists() -> tuple[list[str], list[str]]:
     """(actions, object types) found in the log, for the filters."""
-    pairs = db.session.connection().execute(_PAIRS).all()
+    pairs = db_rows(_PAIRS).all()
     return list(dict.fromkeys(action for action, _ in pairs)), sorted({kind for _, kind in pairs if kind})
 
 
 @cache
 def _statements(action: bool, object_type: bool, cycle: bool, nothing: bool) -> tuple[Select, Select]:
-    """(count of matching events with the log's head, one page of matching events) for the
-    filters in use; `nothing` is a filter value not on offer, which matches no event."""
+    """(count of matching events, one page of matching events) for the filters in use;
+    `nothing` is a filter value not on offer, which matches no event."""
     conditions = [false()] if nothing else []
     if action:
         conditions.append(AuditEvent.action == bindparam("action"))
@@ -42,14 +40,12 @@ def _statements(action: bool, object_type: bool, cycle: bool, nothing: bool) -> 
         conditions.append(AuditEvent.object_type == bindparam("object_type"))
     if cycle:
         conditions.append(AuditEvent.cycle_id == bindparam("cycle_id"))
-    counted = select(func.count()).select_from(AuditEvent).where(*conditions).scalar_subquery()
-    newest = aliased(AuditEvent)
-    total_and_head = select(counted, newest.seq, newest.hash).order_by(newest.seq.desc()).limit(1)
+    counted = select(func.count()).select_from(AuditEvent).where(*conditions)
     page = (select(AuditEvent.seq, AuditEvent.hash, AuditEvent.action, AuditEvent.object_type,
                    AuditEvent.object_id, AuditEvent.cycle_id)
             .where(*conditions).order_by(AuditEvent.seq.desc())
             .limit(bindparam("limit")).offset(bindparam("offset")))
-    return total_and_head, page
+    return counted, page
 
 
 class Filtered:
@@ -59,16 +55,15 @@ class Filtered:
     def __init__(self, *, action: str = "", object_type: str = "", cycle_id: int | None = None,
                  nothing: bool = False):
         self.values = {"action": action, "object_type": object_type, "cycle_id": cycle_id}
-        self.total_and_head, self.page = _statements(bool(action), bool(object_type), cycle_id is not None, nothing)
+        self.counted, self.page = _statements(bool(action), bool(object_type), cycle_id is not None, nothing)
 
-    def count_and_head(self) -> tuple[int, Anchor]:
-        """How many events match, and the log's head (as pb.audit.services.head), in one read."""
-        row = db.session.connection().execute(self.total_and_head, self.values).first()
-        return (row[0], Anchor(row.seq, row.hash)) if row else (0, Anchor(0, GENESIS))
+    def count(self) -> int:
+        """How many events match."""
+        return db_rows(self.counted, self.values).scalar_one()
 
     def events(self, limit: int, offset: int) -> list:
         """Newest first: number, hash, action, object and cycle of each (not its data)."""
-        return db.session.connection().execute(self.page, self.values | {"limit": limit, "offset": offset}).all()
+        return db_rows(self.page, self.values | {"limit": limit, "offset": offset}).all()
 
 
 def whole_events(seqs: Sequence[int]) -> Callable[[int], Row]:
@@ -80,6 +75,6 @@ def whole_events(seqs: Sequence[int]) -> Callable[[int], Row]:
     def event(seq: int) -> Row:
         if seq not in loaded:
             wanted = [seq] if not loaded else [s for s in seqs if s not in loaded]
-            loaded.update((e.seq, e) for e in db.session.connection().execute(_BY_SEQ, {"seqs": wanted}))
+            loaded.update((e.seq, e) for e in db_rows(_BY_SEQ, {"seqs": wanted}))
         return loaded[seq]
     return event

@@ -18,7 +18,7 @@ from datetime import UTC
 from sqlalchemy import select, text
 
 from pb.audit.models import AuditEvent
-from pb.db import db, utcnow
+from pb.db import db, db_rows, utcnow
 
 GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 0x5042_4155  # arbitrary advisory-lock key: "PBAU"
@@ -159,13 +159,15 @@ def parse_anchor(text: str) -> Anchor:
     return Anchor(seq, match.group(2).lower())
 
 
-# Built once (pages quote the head on every render): its number and hash, not the whole event.
+# Built once (pages quote the head on every render, and pb.pagecache reads it on every request):
+# its number and hash, not the whole event, read on the session's connection (pb.db.db_rows).
+# Events are flushed as they are recorded (see record), so no flush is needed before it.
 _HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 
 
 def head() -> Anchor:
     """The newest event as an anchor (0 and the genesis hash for an empty log)."""
-    event = db.session.execute(_HEAD).first()
+    event = db_rows(_HEAD).first()
     return Anchor(event.seq, event.hash) if event else Anchor(0, GENESIS)
 
 

@@ -22,12 +22,13 @@ from pb.audit.labels import OBJECT_LABELS, ROLE_LABELS, action_label
 from pb.audit.models import AuditEvent
 from pb.audit.services import is_redacted, public_export
 from pb.cycles.models import Cycle
-from pb.db import db
+from pb.db import db, db_rows
 from pb.enums import Phase
 from pb.fragments import fragment
 from pb.i18n.catalog import gettext as _
 from pb.i18n.catalog import ngettext
 from pb.i18n.labels import PHASE_NAMES
+from pb.pagecache import request_head
 from pb.urls import Page, clamp_page, url_for
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -66,9 +67,9 @@ def _filtered(actions: list[str], objects: list[str], cycles: list) -> tuple[que
 @public
 def index():
     actions, objects = queries.filter_lists()
-    cycles = db.session.connection().execute(_CYCLES).all()
+    cycles = db_rows(_CYCLES).all()
     filtered, chosen = _filtered(actions, objects, cycles)
-    total, newest = filtered.count_and_head()
+    total, newest = filtered.count(), request_head()  # the head as the page cache read it
     # The asked-for page, clamped: junk or 0 gives the first, past the end gives the last.
     page = clamp_page(request.args.get("page", 1, type=int) or 1, total, PER_PAGE)
     items = filtered.events(PER_PAGE, (page - 1) * PER_PAGE)

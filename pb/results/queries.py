@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from pb.audit.models import AuditEvent
 from pb.audit.services import Anchor, head
 from pb.cycles.models import Area, Cycle
-from pb.db import db
+from pb.db import db, db_rows
 from pb.enums import TallyStatus
 from pb.kiosk.models import Site
 from pb.proposals.models import Project
@@ -63,12 +63,9 @@ _TURNOUT = (select(Ballot.channel, Ballot.site_id, Site.name, Ballot.locale, fun
 _PUBLISHED = (select(AuditEvent.seq, AuditEvent.hash)
               .where(AuditEvent.action == "tally.publish", AuditEvent.cycle_id == bindparam("cycle_id"))
               .order_by(AuditEvent.seq.desc()).limit(1))
-_NEWEST = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # as head()
 _FACTS = (select(TallySnapshot.id, TallySnapshot.published_at, BoxSeal.ballot_count, BoxSeal.ballots_sha256,
                  _PUBLISHED.with_only_columns(AuditEvent.seq).scalar_subquery().label("published_seq"),
-                 _PUBLISHED.with_only_columns(AuditEvent.hash).scalar_subquery().label("published_hash"),
-                 _NEWEST.with_only_columns(AuditEvent.seq).scalar_subquery().label("head_seq"),
-                 _NEWEST.with_only_columns(AuditEvent.hash).scalar_subquery().label("head_hash"))
+                 _PUBLISHED.with_only_columns(AuditEvent.hash).scalar_subquery().label("published_hash"))
           .outerjoin(BoxSeal, BoxSeal.cycle_id == TallySnapshot.cycle_id)
           .where(TallySnapshot.cycle_id == bindparam("cycle_id"), TallySnapshot.status == TallyStatus.published))
 
@@ -76,14 +73,14 @@ _FACTS = (select(TallySnapshot.id, TallySnapshot.published_at, BoxSeal.ballot_co
 def published_facts(cycle: Cycle):
     """What the public results page needs besides the result itself, in one statement: the
     published snapshot's id and time, the seal's count and digest, the publishing event's
-    number and hash (published_seq, published_hash) and the log's head (head_seq, head_hash);
-    None before publication."""
-    return db.session.connection().execute(_FACTS, {"cycle_id": cycle.id}).first()
+    number and hash (published_seq, published_hash); None before publication. (The page
+    quotes the log's head as the page cache read it: pb.pagecache.request_head.)"""
+    return db_rows(_FACTS, {"cycle_id": cycle.id}).first()
 
 
 def turnout_rows(cycle: Cycle) -> tuple:
     """(channel, site id, site name, language, ballots) for each group of ballots."""
-    return tuple(db.session.connection().execute(_TURNOUT, {"cycle_id": cycle.id}))
+    return tuple(db_rows(_TURNOUT, {"cycle_id": cycle.id}))
 
 
 def turnout(cycle: Cycle, rows: tuple | None = None) -> dict:
@@ -134,7 +131,7 @@ _AGES = (select(PopulationCount.area_id, func.sum(PopulationCount.count))
 def eligible_population(cycle: Cycle) -> int | None:
     """Eligible residents, as staff entered them by area and age band (pb.survey), or None
     unless every area in use has figures: a partial sum would make turnout look higher."""
-    by_area = dict(db.session.connection().execute(_AGES, {"cycle_id": cycle.id}).all())
+    by_area = dict(db_rows(_AGES, {"cycle_id": cycle.id}).all())
     if not cycle.areas or any(area.id not in by_area for area in cycle.areas):
         return None
     return sum(by_area[area.id] for area in cycle.areas) or None

@@ -25,6 +25,7 @@ from pb.i18n.catalog import current_timezone
 from pb.i18n.content import Localized
 from pb.i18n.filters import format_datetime
 from pb.lifecycle import services as lifecycle
+from pb.pagecache import request_head
 from pb.proposals.models import Project
 from pb.proposals.money import InvalidMoney, parse_money
 from pb.results import queries, services
@@ -129,7 +130,7 @@ def public_results(slug: str):
             **_reading(cycle, snapshot, facts.ballot_count, eligible), **explained))
     published = Anchor(facts.published_seq, facts.published_hash) if facts.published_seq is not None else None
     return render_template("results/public.html", cycle=cycle, body=fragment("results/_parts.html", "body", key, body),
-                           anchors={"published": published, "head": Anchor(facts.head_seq, facts.head_hash)})
+                           anchors={"published": published, "head": request_head()})
 
 
 def _reading(cycle, snapshot, ballots: int, eligible: int | None) -> dict:
