@@ -3,14 +3,16 @@ show one visitor's state to another, and change as soon as what they show change
 
 import re
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from pb import forms
+from pb import forms, fragments
 from pb.audit.models import AuditEvent
 from pb.audit.services import record
 from pb.cycles.models import Area
 from pb.db import db
 from pb.enums import IdeaStatus, Phase, Role
+from pb.fragments import fragment
 from pb.lifecycle.services import advance
 from pb.proposals.services import review_idea, submit_idea, update_project
 from tests.conftest import csrf_from, open_voting
@@ -166,3 +168,17 @@ def test_made_up_ranks_add_no_ballot_cards(app, voting_cycle, codes):  # noqa: F
                            data={f"rank-{ids[0]}": str(rank), "step": "review", "csrf_token": token})
         assert page.status_code == 400 and f'id="rank-{ids[0]}-error"' in page.get_data(as_text=True)
     assert len(store) == size
+
+
+def test_a_fragment_follows_a_language_change_within_a_request(app):
+    """The language a fragment is kept under is worked out once per request, yet a switch in
+    the middle of it (force_locale, as mail in the reader's language does) gets the other
+    language's piece, and the request's own language again afterwards."""
+    with app.test_request_context("/"):
+        assert fragments._language() == "en"
+        with force_locale("es"):
+            assert fragments._language() == "es"
+            spanish = fragment("audit/_parts.html", "filters", ("test",), [], [], str, [], str, {})
+        assert fragments._language() == "en"
+        english = fragment("audit/_parts.html", "filters", ("test",), [], [], str, [], str, {})
+    assert "Todo" in spanish and "Todo" not in english and "All" in english
