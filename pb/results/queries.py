@@ -49,8 +49,11 @@ def cents_converter(cycle: Cycle, snapshot: TallySnapshot):
     return lambda value: int(value) * factor
 
 
+_PROJECTS = select(Project).where(Project.cycle_id == bindparam("cycle_id"))  # built once: read on every results render
+
+
 def projects_by_id(cycle: Cycle) -> dict[str, Project]:
-    return {str(p.id): p for p in db.session.scalars(select(Project).filter_by(cycle_id=cycle.id))}
+    return {str(p.id): p for p in db.session.scalars(_PROJECTS, {"cycle_id": cycle.id})}
 
 
 # The results page's statements, built once and run with bound values; those of plain columns
