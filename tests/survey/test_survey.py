@@ -327,6 +327,16 @@ def test_no_hidden_count_of_the_staff_report_comes_back_by_subtraction(make, vot
     assert leaks == []
 
 
+def _the_reviews_case(cycle) -> None:
+    """18 aged 18-24 in all: 15 in the north and 3 in the south, with 40 and 40 older."""
+    north, south = cycle.areas
+    for age, area, n in (("18_24", north, 15), ("25_34", north, 30), ("35_44", north, 20),
+                         ("18_24", south, 3), ("25_34", south, 20), ("35_44", south, 20)):
+        for _ in range(n):
+            services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
+                                     raw={"age": age, "area": area.slug}, locale="en")
+
+
 @pytest.mark.parametrize("threshold", [STAFF_MIN, PUBLIC_MIN])
 def test_summary_sentences_name_no_group_their_area_view_hides(make, voting_cycle, threshold):  # noqa: F811
     """The review's case again (18 aged 18-24 in all: 15 in the north, 3 in the south), with
@@ -336,11 +346,7 @@ def test_summary_sentences_name_no_group_their_area_view_hides(make, voting_cycl
     view shows; on the staff report and in the public community-benefit record alike."""
     cycle, _ = voting_cycle
     north, south = cycle.areas
-    for age, area, n in (("18_24", north, 15), ("25_34", north, 30), ("35_44", north, 20),
-                         ("18_24", south, 3), ("25_34", south, 20), ("35_44", south, 20)):
-        for _ in range(n):
-            services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
-                                     raw={"age": age, "area": area.slug}, locale="en")
+    _the_reviews_case(cycle)
     services.import_population(actor=make.user(Role.staff), cycle=cycle, text=(
         "area,question,band,count\n"
         f"{north.slug},age,18_24,5000\n{north.slug},age,25_34,2500\n{north.slug},age,35_44,2500\n"
@@ -364,11 +370,7 @@ def test_an_area_hidden_in_its_view_is_not_the_all_areas_count_minus_the_others(
     both hidden on its page and given away by the other two."""
     cycle, _ = voting_cycle
     north, south = cycle.areas
-    for age, area, n in (("18_24", north, 15), ("25_34", north, 30), ("35_44", north, 20),
-                         ("18_24", south, 3), ("25_34", south, 20), ("35_44", south, 20)):
-        for _ in range(n):
-            services.submit_response(cycle=cycle, ticket=services.new_ticket(cycle, Channel.online),
-                                     raw={"age": age, "area": area.slug}, locale="en")
+    _the_reviews_case(cycle)
     db.session.commit()
     advance(actor=make.user(Role.staff), cycle=cycle, current=Phase.voting)
     db.session.commit()
