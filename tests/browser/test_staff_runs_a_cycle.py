@@ -203,11 +203,13 @@ def mark_ready(page, project_id: int) -> None:
 def kiosk_vote(page, project_id: int) -> None:
     """Step 7a: the liaison opens a kiosk; one resident checks in and casts."""
     page.goto("/kiosk/")
+    page.get_by_label("Check-in PIN for this shift").fill("4816")
     click(page, "Open kiosk on this device")
     page.get_by_label("Resident's full name").fill("Ana Silva")
     page.get_by_label("Date of birth").fill("1980-06-15")
     page.get_by_label("Neighbourhood where they live").select_option(index=1)
     page.get_by_label("The resident confirms").check()
+    page.get_by_label("Liaison's check-in PIN").fill("4816")
     click(page, "Start the ballot")
     page.locator(f"#rank-{project_id}").select_option("1")
     click(page, "Review my ballot")
