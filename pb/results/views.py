@@ -42,9 +42,10 @@ ZERO = re.compile(r"\$?\s*0+(\.0{1,2})?")
 
 
 def _translated(cycle) -> tuple[dict[str, Project], Localized]:
-    """The cycle's projects by id, and the cycle's and their texts in the reader's language."""
+    """The cycle's projects by id, and the cycle's, its areas' and the projects' texts in the
+    reader's language."""
     by_id = queries.projects_by_id(cycle)
-    return by_id, Localized([cycle, *by_id.values()], str(get_locale()))
+    return by_id, Localized([cycle, *cycle.areas, *by_id.values()], str(get_locale()))
 
 
 def _explained(cycle, snapshot, translated=None):

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from pb.audit.services import head, record
 from pb.db import db
-from pb.enums import Role, TallyStatus
+from pb.enums import Role, TallyStatus, TranslationStatus
+from pb.i18n.content import set_translation
 from pb.results.models import TallySnapshot
 from tests.results.conftest import staff_client
 from tests.results.test_reading import _block, _words, decided  # noqa: F401  (fixture)
@@ -56,6 +57,21 @@ def test_a_renamed_area_shows_so(decided, make, client):  # noqa: F811
     north.name = "Riverside"
     _changed(make, cycle)
     assert "Riverside" in _block(_page(client, cycle), "area-table")
+
+
+def test_area_names_are_shown_in_the_readers_language(decided, make, client):  # noqa: F811
+    """A reviewed Spanish name of an area is what a Spanish reader sees in "Results by area"
+    (the page used to show every area under its original name); an English reader still sees
+    the original."""
+    cycle, projects, _ = decided
+    north = projects["A"].area
+    set_translation(obj=north, field="name", locale="es", text="Norte del río", translator=make.user(Role.staff),
+                    status=TranslationStatus.reviewed)
+    _changed(make, cycle)
+    assert north.name in _block(_page(client, cycle), "area-table")
+    client.get("/language/es")
+    spanish = _block(_page(client, cycle), "area-table")
+    assert "Norte del río" in spanish and north.name not in spanish
 
 
 def test_a_renamed_cycle_shows_so(decided, make, client):  # noqa: F811
