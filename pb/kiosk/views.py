@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,6 +32,7 @@ from pb.kiosk.forms import (
     PaperCheckInForm,
     SheetForm,
 )
+from pb.kiosk.mode import this_kiosk
 from pb.kiosk.models import KioskSession, PaperBatch, Site
 from pb.proposals.queries import ballot_projects
 from pb.security.ratelimit import limit
@@ -50,8 +51,11 @@ KIOSK_MODE_ENDPOINTS = {"kiosk.start", "kiosk.check_in", "kiosk.ballot", "kiosk.
                         "survey.kiosk"}
 
 
-# What a device keeps for kiosk mode and for the resident at its screen.
-KIOSK_KEYS = ("kiosk", "kiosk_voter", "kiosk_tracker", "kiosk_survey", "kiosk_form")
+# What a device keeps for the resident at its screen: their ballot in progress, then the
+# tracker on the thanks screen and their survey ticket. The start screen drops them all.
+RESIDENT_KEYS = ("kiosk_voter", "kiosk_tracker", "kiosk_survey")
+# ... and for kiosk mode itself: the kiosk, and the start screen's one-time check-in form.
+KIOSK_KEYS = ("kiosk", "kiosk_form", *RESIDENT_KEYS)
 
 
 @bp.before_app_request
@@ -115,21 +119,6 @@ def open_kiosk():
     return redirect(url_for("kiosk.start", kiosk_id=kiosk.id))
 
 
-def _kiosk(kiosk_id: int, *, closed_too: bool = False) -> KioskSession:
-    """This device's kiosk. Kiosk mode ends only with the liaison's password (`exit`): the
-    address of any other kiosk leads back to this one's start screen, and so does every page
-    but the start and exit screens once staff have closed this kiosk (the device stays locked)."""
-    own = session.get("kiosk")
-    if own is None:
-        abort(404)  # not a device in kiosk mode
-    if own != kiosk_id:
-        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
-    kiosk = queries.get_or_404(KioskSession, kiosk_id)
-    if kiosk.closed_at is not None and not closed_too:
-        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
-    return kiosk
-
-
 def _start_screen(kiosk, form=None, status=200, matches=None):
     form = form or CheckInForm()
     cycle = db.session.get(Cycle, kiosk.cycle_id)
@@ -148,10 +137,10 @@ def _start_screen(kiosk, form=None, status=200, matches=None):
 @bp.get("/<id:kiosk_id>/")
 @liaisons
 def start(kiosk_id: int):
-    kiosk = _kiosk(kiosk_id, closed_too=True)
-    session.pop("kiosk_voter", None)  # whatever the last person left is gone
-    session.pop("kiosk_survey", None)  # the next resident cannot answer the last one's survey
+    kiosk = this_kiosk(kiosk_id, closed_too=True)
     _forget_tracker()  # "Done" on the thanks screen, or its idle refresh, lands here
+    for key in RESIDENT_KEYS:  # whatever the last person left is gone (their survey too)
+        session.pop(key, None)
     if kiosk.closed_at is not None:  # staff closed it: only the liaison's password gets out
         return _exit_screen(kiosk, ExitKioskForm())
     return _start_screen(kiosk)
@@ -160,7 +149,7 @@ def start(kiosk_id: int):
 @bp.post("/<id:kiosk_id>/check-in")
 @liaisons
 def check_in(kiosk_id: int):
-    kiosk = _kiosk(kiosk_id)
+    kiosk = this_kiosk(kiosk_id)
     form = CheckInForm()
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     form.area.choices = [(a.slug, a.name) for a in cycle.areas]
@@ -206,7 +195,7 @@ def begin_kiosk_voter(credential: str) -> None:
 
 def _turn(kiosk_id: int):
     """(kiosk, cycle, voter) for the resident now at the screen, or a redirect away."""
-    kiosk = _kiosk(kiosk_id)
+    kiosk = this_kiosk(kiosk_id)
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     voter = session.get("kiosk_voter")
     if voter is None:
@@ -294,7 +283,9 @@ def _cast(kiosk, voter: dict):
 
 
 def _end_turn(*, keep_language: bool = True) -> None:
-    """Forget everything about the resident who just finished (their language last)."""
+    """Forget the ballot of the resident who just finished (and their language, unless kept).
+    Only their ballot: the tracker and survey ticket given after it stay for the thanks and
+    survey screens, and the start screen drops every RESIDENT_KEYS."""
     session.pop("kiosk_voter", None)
     if not keep_language:
         session.pop("locale", None)
@@ -304,7 +295,7 @@ def _end_turn(*, keep_language: bool = True) -> None:
 @liaisons
 def project(kiosk_id: int, project_id: int):
     """A ballot project's page inside the kiosk, so reading it keeps the resident's check-in."""
-    kiosk = _kiosk(kiosk_id)
+    kiosk = this_kiosk(kiosk_id)
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     item = next((p for p in ballot_projects(cycle) if p.id == project_id), None)
     if item is None:
@@ -322,7 +313,7 @@ def thanks(kiosk_id: int):
     """The tracker, in the resident's language, until they press Done; after the kiosk's idle
     limit the page refreshes itself to the start (a meta refresh: no JavaScript needed), and a
     later request no longer shows it, so the next person never sees it."""
-    kiosk = _kiosk(kiosk_id)
+    kiosk = this_kiosk(kiosk_id)
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     tracker = session.get("kiosk_tracker")
     left = cycle.kiosk_idle_seconds - (clock.timestamp() - tracker["at"]) if isinstance(tracker, dict) else 0
@@ -344,7 +335,7 @@ def _forget_tracker() -> None:
 @bp.get("/<id:kiosk_id>/timeout")
 @liaisons
 def timeout(kiosk_id: int):
-    _kiosk(kiosk_id, closed_too=True)
+    this_kiosk(kiosk_id, closed_too=True)
     if session.get("kiosk_voter") is not None:
         _end_turn(keep_language=False)
         flash(_("The unfinished ballot was discarded because nobody used the screen for a while."), "info")
@@ -354,7 +345,7 @@ def timeout(kiosk_id: int):
 @bp.route("/<id:kiosk_id>/exit", methods=["GET", "POST"])
 @liaisons
 def exit(kiosk_id: int):
-    kiosk = _kiosk(kiosk_id, closed_too=True)
+    kiosk = this_kiosk(kiosk_id, closed_too=True)
     form = ExitKioskForm()
     if form.validate_on_submit():
         limit(f"kiosk-exit:{current_user.id}", 10, 900)  # guessing the liaison's password

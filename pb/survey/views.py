@@ -3,7 +3,7 @@ equity page. Staff pages are in staff_views on the same blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +15,7 @@ from pb.cycles.queries import get_cycle_or_404
 from pb.db import db
 from pb.enums import Phase, Role
 from pb.errors import DomainError, WrongPhase
-from pb.kiosk.models import KioskSession
-from pb.kiosk.queries import get_or_404
+from pb.kiosk.mode import this_kiosk
 from pb.results.queries import published_or_404
 from pb.survey import queries, services
 from pb.survey.forms import EmptyForm, raw_answers, survey_form
@@ -76,12 +75,7 @@ def online(slug: str):
 def _kiosk_ticket(kiosk_id: int):
     """(kiosk, cycle, ticket) for this device's open kiosk; the ticket only while the screen is
     in use (each page and answer moves its idle time on)."""
-    own = session.get("kiosk")
-    if own is None:
-        abort(404)  # not a device in kiosk mode
-    kiosk = get_or_404(KioskSession, kiosk_id)
-    if own != kiosk.id or kiosk.closed_at is not None:  # the kiosk's own start says what to do
-        abort(redirect(url_for("kiosk.start", kiosk_id=own)))
+    kiosk = this_kiosk(kiosk_id)  # another kiosk or a closed one: this kiosk's start says what to do
     cycle = db.session.get(Cycle, kiosk.cycle_id)
     ticket = session.get("kiosk_survey")
     if ticket and (ticket.get("cycle") != cycle.id or clock.timestamp() - ticket["seen"] > cycle.kiosk_idle_seconds):

@@ -12,7 +12,7 @@ from pb.audit.models import AuditEvent
 from pb.db import db
 from pb.enums import Role
 from pb.kiosk.models import KioskSession
-from pb.kiosk.services import close_abandoned_kiosk
+from pb.kiosk.services import close_abandoned_kiosk, close_session, open_session
 from tests.conftest import DEFAULT_PASSWORD, csrf_from
 from tests.kiosk.conftest import check_in, kiosk_cast
 
@@ -117,3 +117,17 @@ def test_error_pages_on_a_kiosk_keep_the_kiosk_layout(make, kiosk_client, voting
     survey = client.get(f"/kiosk/{kiosk_id}/survey", follow_redirects=True)
     html = survey.get_data(as_text=True)
     assert "Staff have closed this kiosk" in html and "Sign out" not in html and "Dashboard" not in html
+
+
+def test_the_survey_address_of_another_kiosk_leads_to_this_kiosks_start(make, kiosk_client, voting_cycle, site):
+    """On a kiosk, the survey address of any other kiosk (open, closed, or none at all) leads
+    back to this kiosk's start screen, like every other kiosk page, not to an error page."""
+    cycle, _ = voting_cycle
+    client, kiosk_id = kiosk_client
+    other = open_session(actor=make.user(Role.liaison), cycle=cycle, site=site, device_token="d", pin="8052")
+    closed = open_session(actor=make.user(Role.liaison), cycle=cycle, site=site, device_token="e", pin="8052")
+    close_session(actor=None, kiosk=closed)
+    db.session.commit()
+    for other_id in (other.id, closed.id, 999_999):
+        response = client.get(f"/kiosk/{other_id}/survey")
+        assert response.status_code == 302 and response.location == f"/kiosk/{kiosk_id}/", other_id
